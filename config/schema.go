@@ -103,7 +103,10 @@ func checkMapping(n *yaml.Node, t reflect.Type, path string, out *[]LineProblem)
 		f, ok := fields[k.Value]
 		if !ok {
 			known := yamlKeys(t)
-			msg := fmt.Sprintf("unknown key %q in %s (known: %s)", k.Value, sectionName(path), strings.Join(known, ", "))
+			msg := fmt.Sprintf("unknown key %q in %s (known: %s)", k.Value, path, strings.Join(known, ", "))
+			if path == "" {
+				msg = fmt.Sprintf("unknown top-level key %q (known: %s)", k.Value, strings.Join(known, ", "))
+			}
 			if s := closest(k.Value, known); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}

@@ -39,7 +39,7 @@ func parseUsers(name string, r io.Reader) ([]string, error) {
 			perr.Problems = append(perr.Problems, LineProblem{line, fmt.Sprintf("%q holds more than one value: put one email on each line", text)})
 			continue
 		}
-		if msg, _ := checkEmail(text); msg != "" {
+		if msg, _ := emailProblem(text); msg != "" {
 			perr.Problems = append(perr.Problems, LineProblem{line, fmt.Sprintf("%q: %s", text, msg)})
 			continue
 		}
