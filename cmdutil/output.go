@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"strings"
 )
@@ -42,7 +43,8 @@ func (o *OutputFormat) String() string {
 func (o *OutputFormat) Set(s string) error {
 	v, err := ParseOutput(s)
 	if err != nil {
-		return err
+		// pflag already says `invalid argument "yaml" for "--output" flag`.
+		return errors.New("must be one of " + strings.Join(OutputFormats, ", "))
 	}
 	*o = v
 	return nil

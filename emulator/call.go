@@ -25,6 +25,9 @@ type call struct {
 	now     time.Time
 	id      *Identity
 	replied bool // the handler wrote the response itself
+	// dirty: the handler changed state although the route is not Mutates or
+	// it failed (audit log entries of reads and denials), so persist anyway.
+	dirty bool
 }
 
 const maxBody = 8 << 20

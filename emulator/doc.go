@@ -17,6 +17,9 @@
 //	state.go     the persisted state model and its file (with a lock)
 //	token.go     the opaque access tokens the emulator mints and verifies
 //	authz.go     roles → permissions, members, propagation delay
-//	(per API)    serviceusage.go, crm.go, iam_*.go, iamcredentials.go,
-//	             oauth2.go, bigquery.go, logging.go, auditlog.go, lro.go
+//	paging.go    pageSize/pageToken handling shared by list methods
+//	lro.go       long-running operations shared by every API
+//	iam_policy.go  getIamPolicy/setIamPolicy rules of projects and SAs
+//	(per API)    serviceusage.go, crm.go, iam_serviceaccounts.go, iam_keys.go,
+//	             iamcredentials.go, oauth2.go, bigquery.go, logging.go, auditlog.go
 package emulator

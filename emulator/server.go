@@ -21,6 +21,9 @@ type Options struct {
 	// StatePath persists the state (JSON, 0600) after every mutating request
 	// and holds a lock on it while the server lives. Empty: in memory.
 	StatePath string
+	// LockWait is how long New waits for another process to release the
+	// state file's lock before failing (default 10s; tests use a tiny value).
+	LockWait time.Duration
 	// Latency is added to every request (SPEC §6 benchmarks).
 	Latency time.Duration
 	// PropagationDelay: a new IAM grant is visible in getIamPolicy at once but
@@ -30,12 +33,13 @@ type Options struct {
 	// 400 "does not exist" when bound, for this long (gcp-wire §10.3.1-2).
 	VisibilityDelay time.Duration
 	// OperationPolls is how many operations.get calls answer done:false
-	// before an LRO completes (default 1, so clients must poll).
+	// before an LRO completes (default 1, so clients must poll; negative:
+	// operations are done when created).
 	OperationPolls int
 	// Now is the clock (default time.Now). Tests use a FakeClock.
 	Now func() time.Time
 	// Hook, when set, runs before each request is handled, outside the state
-	// lock, with the route name ("iam.serviceAccounts.setIamPolicy"): tests
+	// lock, with the route name ("iam.projects.serviceAccounts.setIamPolicy"): tests
 	// use it to act as a concurrent writer between a read and a write.
 	Hook func(route string, r *http.Request)
 }
@@ -88,10 +92,13 @@ func New(opts Options) (*Server, error) {
 	if opts.OperationPolls == 0 {
 		opts.OperationPolls = 1
 	}
+	if opts.LockWait == 0 {
+		opts.LockWait = 10 * time.Second
+	}
 	s := &Server{opts: opts, routes: map[string][]*route{}}
 	s.stats.byRoute = map[string]int64{}
 	if opts.StatePath != "" {
-		l, err := lockFile(opts.StatePath, 10*time.Second)
+		l, err := lockFile(opts.StatePath, opts.LockWait)
 		if err != nil {
 			return nil, err
 		}
@@ -349,8 +356,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out, err := rt.Handler(c)
-	if rt.Mutates && err == nil {
-		err = s.persist()
+	if (rt.Mutates && err == nil) || c.dirty {
+		if perr := s.persist(); perr != nil {
+			err = perr
+		}
 	}
 	s.mu.Unlock()
 	if err != nil {

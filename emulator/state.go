@@ -48,27 +48,30 @@ type Project struct {
 
 // ServiceAccount is an emulated IAM service account.
 type ServiceAccount struct {
-	Email       string         `json:"email"`
-	AccountID   string         `json:"accountId"`
-	UniqueID    string         `json:"uniqueId"`
-	DisplayName string         `json:"displayName,omitempty"`
-	Description string         `json:"description,omitempty"`
-	Disabled    bool           `json:"disabled,omitempty"`
-	CreatedAt   time.Time      `json:"createdAt"`
-	Etag        string         `json:"etag"`
-	Policy      *Policy        `json:"policy"`
-	Keys        []*SAKey       `json:"keys,omitempty"`
+	Email       string    `json:"email"`
+	AccountID   string    `json:"accountId"`
+	UniqueID    string    `json:"uniqueId"`
+	DisplayName string    `json:"displayName,omitempty"`
+	Description string    `json:"description,omitempty"`
+	Disabled    bool      `json:"disabled,omitempty"`
+	CreatedAt   time.Time `json:"createdAt"`
+	Etag        string    `json:"etag"`
+	Policy      *Policy   `json:"policy"`
+	Keys        []*SAKey  `json:"keys,omitempty"`
 }
 
 // SAKey is a service-account key. PublicKeyPEM verifies JWT assertions signed
 // with the private key handed out once at creation.
 type SAKey struct {
-	ID           string    `json:"id"` // 40 hex
-	KeyType      string    `json:"keyType"` // USER_MANAGED | SYSTEM_MANAGED
-	PublicKeyPEM string    `json:"publicKeyPem"`
-	ValidAfter   time.Time `json:"validAfter"`
-	ValidBefore  time.Time `json:"validBefore"`
-	Disabled     bool      `json:"disabled,omitempty"`
+	ID           string `json:"id"`      // 40 hex
+	KeyType      string `json:"keyType"` // USER_MANAGED | SYSTEM_MANAGED
+	PublicKeyPEM string `json:"publicKeyPem"`
+	// CertPEM is the self-signed X.509 certificate of the key, what keys.get
+	// returns for publicKeyType=TYPE_X509_PEM_FILE.
+	CertPEM     string    `json:"certPem,omitempty"`
+	ValidAfter  time.Time `json:"validAfter"`
+	ValidBefore time.Time `json:"validBefore"`
+	Disabled    bool      `json:"disabled,omitempty"`
 }
 
 // Policy is an IAM policy as stored. Wire() gives Google's JSON shape.

@@ -1,0 +1,5 @@
+package cmdutil
+
+import "github.com/fedctl/fedctl/gcp"
+
+func init() { newGCPClient = gcp.New }
