@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -98,6 +100,9 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, routes: map[string][]*route{}}
 	s.stats.byRoute = map[string]int64{}
 	if opts.StatePath != "" {
+		if err := os.MkdirAll(filepath.Dir(opts.StatePath), 0o700); err != nil {
+			return nil, err
+		}
 		l, err := lockFile(opts.StatePath, opts.LockWait)
 		if err != nil {
 			return nil, err

@@ -26,8 +26,8 @@ const (
 // legacyTokenURLs are token endpoints older key files name; they are the same
 // service as oauth2.googleapis.com/token, so the override maps them there.
 var legacyTokenURLs = map[string]bool{
-	"accounts.google.com/o/oauth2/token":   true,
-	"www.googleapis.com/oauth2/v4/token":   true,
+	"accounts.google.com/o/oauth2/token":    true,
+	"www.googleapis.com/oauth2/v4/token":    true,
 	"oauth2.googleapis.com/oauth2/v4/token": true,
 }
 
@@ -40,10 +40,7 @@ func normaliseEndpoint(raw string) (string, error) {
 		return "", nil
 	}
 	u, err := url.Parse(raw)
-	if err != nil {
-		return "", fmt.Errorf("invalid API endpoint %q: %w", raw, err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", fmt.Errorf("invalid API endpoint %q: want a full http:// or https:// URL such as http://127.0.0.1:8086/", raw)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {

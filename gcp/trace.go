@@ -60,7 +60,7 @@ func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	start := t.now()
 	resp, err := t.base.RoundTrip(req)
-	elapsed := t.now().Sub(start).Round(time.Millisecond)
+	elapsed := formatElapsed(t.now().Sub(start))
 	b.Reset()
 	if err != nil {
 		fmt.Fprintf(&b, "<-- error (%s) %s: %s\n", elapsed, target, maskJSON(err.Error()))
@@ -121,6 +121,14 @@ func maskURL(u string) string {
 		return u
 	}
 	return path + "?" + maskForm(query)
+}
+
+// formatElapsed prints request durations in milliseconds below a second.
+func formatElapsed(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
+	return d.Round(10 * time.Millisecond).String()
 }
 
 type errReader struct{ err error }
