@@ -1,0 +1,198 @@
+package cmd
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/engine"
+	"github.com/fedctl/fedctl/gcp"
+)
+
+// fedScope says which of the shared federation flags a command takes (SPEC
+// §2: "the same names in plan, teardown and verify where they apply").
+type fedScope int
+
+const (
+	// fedIdentity: what names the identities — --config, --mode, users,
+	// admin SA, template, grant, roles, the wif pool/provider/target flags,
+	// --verifier, --concurrency, --wait. Every federation command has these.
+	fedIdentity fedScope = 1 << iota
+	// fedOutputs: what setup writes or turns on besides identities —
+	// --data-access-logs, --admin-key-file, --hoop-policy.
+	fedOutputs
+	// fedKeyFile: --admin-key-file alone (verify mints with it as a gateway
+	// does).
+	fedKeyFile
+
+	fedSetup    = fedIdentity | fedOutputs | fedKeyFile
+	fedTeardown = fedIdentity
+	fedVerify   = fedIdentity | fedKeyFile
+)
+
+// fedFlags holds the shared federation flags of setup, plan, teardown and
+// verify. Each is also a key of the configuration file, which they
+// override when given.
+type fedFlags struct {
+	configFile string
+
+	mode, usersFile, adminSA, template, grant string
+	users, roles                              string
+
+	pool, provider, issuerURI, attributeMapping, attributeCondition string
+	allowedAudiences, targetSA, principalSet                        string
+
+	dataAccessLogs           bool
+	verifier                 string
+	adminKeyFile, hoopPolicy string
+	concurrency              int
+	wait                     time.Duration
+}
+
+// addFedFlags registers the flags of scope on cmd.
+func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
+	fl := cmd.Flags()
+	fl.StringVar(&ff.configFile, "config", "", "Federation configuration `FILE` (YAML, SPEC §2); flags override it")
+	fl.StringVar(&ff.mode, "mode", "", "Federation mode: impersonation, wif or oauth (default impersonation)")
+	fl.StringVar(&ff.users, "users", "", "Identities, comma-separated (`a@x.com,b@x.com`)")
+	fl.StringVar(&ff.usersFile, "users-file", "", "Identities from a `FILE`, one email a line, # comments")
+	fl.StringVar(&ff.adminSA, "admin-sa", "", "Admin service account `ID` (default fedctl-admin)")
+	fl.StringVar(&ff.template, "template", "", "Identity template (default fedctl-{user.email}@{project}.iam.gserviceaccount.com)")
+	fl.StringVar(&ff.grant, "grant", "", "Where the admin gets Token Creator: per-user (Pattern A, default) or project (Pattern B)")
+	fl.StringVar(&ff.roles, "roles", "", "Data roles, comma-separated (default roles/bigquery.user,roles/bigquery.dataViewer)")
+	fl.StringVar(&ff.pool, "pool", "", "wif: workload identity pool `ID`")
+	fl.StringVar(&ff.provider, "provider", "", "wif: OIDC provider `ID`")
+	fl.StringVar(&ff.issuerURI, "issuer-uri", "", "wif: the OIDC issuer `URL`")
+	fl.StringVar(&ff.attributeMapping, "attribute-mapping", "", "wif: attribute mapping `k=v,...`")
+	fl.StringVar(&ff.attributeCondition, "attribute-condition", "", "wif: attribute condition (`CEL`)")
+	fl.StringVar(&ff.allowedAudiences, "allowed-audiences", "", "wif: allowed audiences, comma-separated")
+	fl.StringVar(&ff.targetSA, "target-sa", "", "wif: target service account `ID`")
+	fl.StringVar(&ff.principalSet, "principal-set", "", "wif: who may impersonate the target SA (`attribute.NAME/VALUE`)")
+	fl.StringVar(&ff.verifier, "verifier", "", "Let `MEMBER` (e.g. user:you@acme.com) verify keylessly: Token Creator on the admin SA")
+	fl.IntVar(&ff.concurrency, "concurrency", 0, "Parallel API calls (default 16)")
+	fl.DurationVar(&ff.wait, "wait", 0, "How long to wait for IAM propagation")
+	if scope&fedOutputs != 0 {
+		fl.BoolVar(&ff.dataAccessLogs, "data-access-logs", false, "Also enable the Data Access audit logs of IAM and BigQuery")
+		fl.StringVar(&ff.hoopPolicy, "hoop-policy", "", "Write Hoop's federation policy (gcp_iam) to `FILE`")
+	}
+	if scope&fedKeyFile != 0 {
+		fl.StringVar(&ff.adminKeyFile, "admin-key-file", "", "Admin service account key `FILE` (setup writes it, mode 0600, never overwriting)")
+	}
+	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"impersonation", "wif", "oauth"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("grant", cobra.FixedCompletions([]string{"per-user", "project"}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// loadConfig builds the federation configuration of a command: --config
+// FILE, then the flags that were given, then the factory's project when
+// neither named one, then the defaults; and runs the preflight. Every
+// failure is a usage error (exit 2) and happens before any API call — the
+// gcp client is not even built.
+func loadConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags) (*config.Config, error) {
+	cfg := &config.Config{}
+	if ff.configFile != "" {
+		var err error
+		if cfg, err = config.Load(ff.configFile); err != nil {
+			return nil, cmdutil.FlagErrorWrap(err)
+		}
+	}
+	if err := cfg.Apply(ff.overlay(cmd.Flags(), f)); err != nil {
+		return nil, cmdutil.FlagErrorWrap(err)
+	}
+	if cfg.Project == "" {
+		// Ambient project (env, gcloud). Without one, Validate reports the
+		// missing project together with every other problem.
+		if p, err := f.Project(); err == nil {
+			cfg.Project = p
+		}
+	}
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, cmdutil.FlagErrorWrap(err)
+	}
+	return cfg, nil
+}
+
+// overlay is the config.Flags of the flags set on the command line (a
+// changed flag overrides the file even when empty), plus --project.
+func (ff *fedFlags) overlay(fl *pflag.FlagSet, f *cmdutil.Factory) config.Flags {
+	var out config.Flags
+	str := func(name string, v *string) *string {
+		if fl.Lookup(name) != nil && fl.Changed(name) {
+			return v
+		}
+		return nil
+	}
+	list := func(name string, v string) *[]string {
+		if fl.Lookup(name) != nil && fl.Changed(name) {
+			l := config.SplitList(v)
+			return &l
+		}
+		return nil
+	}
+	if f.Globals.Project != "" {
+		out.Project = &f.Globals.Project
+	}
+	out.Mode = str("mode", &ff.mode)
+	out.Users = list("users", ff.users)
+	out.UsersFile = str("users-file", &ff.usersFile)
+	out.AdminSA = str("admin-sa", &ff.adminSA)
+	out.Template = str("template", &ff.template)
+	out.Grant = str("grant", &ff.grant)
+	out.Roles = list("roles", ff.roles)
+	out.Pool = str("pool", &ff.pool)
+	out.Provider = str("provider", &ff.provider)
+	out.IssuerURI = str("issuer-uri", &ff.issuerURI)
+	out.AttributeMapping = str("attribute-mapping", &ff.attributeMapping)
+	out.AttributeCondition = str("attribute-condition", &ff.attributeCondition)
+	out.AllowedAudiences = list("allowed-audiences", ff.allowedAudiences)
+	out.TargetSA = str("target-sa", &ff.targetSA)
+	out.PrincipalSet = str("principal-set", &ff.principalSet)
+	out.Verifier = str("verifier", &ff.verifier)
+	out.AdminKeyFile = str("admin-key-file", &ff.adminKeyFile)
+	out.HoopPolicy = str("hoop-policy", &ff.hoopPolicy)
+	if fl.Lookup("data-access-logs") != nil && fl.Changed("data-access-logs") {
+		out.DataAccessLogs = &ff.dataAccessLogs
+	}
+	if fl.Changed("concurrency") {
+		out.Concurrency = &ff.concurrency
+	}
+	if fl.Changed("wait") {
+		out.Wait = &ff.wait
+	}
+	return out
+}
+
+// newEngine builds the gcp client (only now, after preflight) and an engine
+// whose progress lines go to stderr unless --quiet.
+func newEngine(ctx context.Context, f *cmdutil.Factory, cfg *config.Config) (*gcp.Client, *engine.Engine, error) {
+	client, err := f.GCP(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := engine.Options{Concurrency: cfg.Concurrency}
+	if !f.Globals.Quiet {
+		opts.Progress = engine.LinePrinter(f.IOStreams.ErrOut, f.IOStreams.ErrColorScheme())
+	}
+	return client, engine.New(client, opts), nil
+}
+
+// printNotes shows the configuration's notes (duplicate users dropped…) on
+// stderr.
+func printNotes(f *cmdutil.Factory, cfg *config.Config) {
+	for _, n := range cfg.Notes {
+		f.Progressf("note: %s\n", n)
+	}
+}
+
+// renderPlan writes the plan as text to stdout (or nothing in JSON mode:
+// the caller puts it into its one document) and its warnings.
+func renderPlan(f *cmdutil.Factory, p *engine.Plan) error {
+	if f.Output().IsJSON() {
+		return nil
+	}
+	return engine.RenderText(f.IOStreams.Out, p, f.IOStreams.ColorScheme())
+}

@@ -1,0 +1,65 @@
+package cmd
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/engine"
+)
+
+type planOptions struct {
+	fed              fedFlags
+	detailedExitCode bool
+}
+
+func newPlanCmd(f *cmdutil.Factory) *cobra.Command {
+	opts := &planOptions{}
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what setup would change",
+		Long: `Show the plan alone: what setup would create, update or remove, with the
+same flags as setup. Nothing is changed.
+
+With --detailed-exitcode, exit 4 when changes are pending (0 when none).
+With --output json, the plan is one JSON document (format_version "1.0").`,
+		Example: `  fedctl plan --users alice@acme.com,bob@acme.com
+  fedctl plan --config federation.yaml --detailed-exitcode
+  fedctl plan --config federation.yaml --output json`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd, f, &opts.fed)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			printNotes(f, cfg)
+			_, eng, err := newEngine(ctx, f, cfg)
+			if err != nil {
+				return err
+			}
+			p, err := eng.PlanSetup(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			if f.Output().IsJSON() {
+				err = engine.RenderJSON(f.IOStreams.Out, p)
+			} else {
+				err = renderPlan(f, p)
+			}
+			if err != nil {
+				return err
+			}
+			if opts.detailedExitCode && p.HasChanges() {
+				n := p.Counts()
+				return cmdutil.Silence(&cmdutil.PendingChangesError{
+					Message: fmt.Sprintf("changes pending: %d to add, %d to change, %d to destroy", n.Add, n.Change, n.Destroy)})
+			}
+			return nil
+		},
+	}
+	addFedFlags(cmd, &opts.fed, fedSetup)
+	cmd.Flags().BoolVar(&opts.detailedExitCode, "detailed-exitcode", false, "Exit 4 when changes are pending")
+	return cmd
+}

@@ -1,0 +1,76 @@
+package cmd
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/emulator"
+)
+
+// newSandboxCmd holds the emulator commands, and installs the in-process
+// starter behind the --sandbox global flag.
+func newSandboxCmd(f *cmdutil.Factory) *cobra.Command {
+	if f.SandboxStarter == nil {
+		f.SandboxStarter = inProcessSandbox(f)
+	}
+	cmd := &cobra.Command{
+		Use:   "sandbox <command>",
+		Short: "Run fedctl against an emulated GCP project",
+		Long: `The sandbox is an emulated GCP project (demo-project) that speaks Google's
+wire format, so setup, verify and audit can be tried with no GCP project and
+no credentials. Use --sandbox on any command to run it in-process, with its
+state kept in $XDG_STATE_HOME/fedctl/sandbox.json, or serve it over HTTP.`,
+		RunE: groupRunE,
+	}
+	cmd.AddCommand(
+		newSandboxServeCmd(f),
+		newSandboxResetCmd(f),
+	)
+	return cmd
+}
+
+// sandboxStatePath is where --sandbox keeps the emulated project:
+// $XDG_STATE_HOME/fedctl/sandbox.json (default ~/.local/state/...).
+func sandboxStatePath(getenv func(string) string) (string, error) {
+	if d := getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "fedctl", "sandbox.json"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "state", "fedctl", "sandbox.json"), nil
+}
+
+func factoryGetenv(f *cmdutil.Factory) func(string) string {
+	if f.Getenv != nil {
+		return f.Getenv
+	}
+	return os.Getenv
+}
+
+// inProcessSandbox starts the emulator on a loopback port for the length of
+// one command. Its state file is locked while it runs, so concurrent fedctl
+// processes take turns rather than interleave.
+func inProcessSandbox(f *cmdutil.Factory) cmdutil.SandboxStarter {
+	return func(ctx context.Context) (string, string, func() error, error) {
+		path, err := sandboxStatePath(factoryGetenv(f))
+		if err != nil {
+			return "", "", nil, err
+		}
+		srv, err := emulator.New(emulator.Options{StatePath: path})
+		if err != nil {
+			return "", "", nil, err
+		}
+		url, err := srv.Listen("127.0.0.1:0")
+		if err != nil {
+			srv.Close()
+			return "", "", nil, err
+		}
+		return url, srv.OperatorToken(), srv.Close, nil
+	}
+}

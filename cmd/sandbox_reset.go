@@ -1,0 +1,48 @@
+package cmd
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/emulator"
+)
+
+func newSandboxResetCmd(f *cmdutil.Factory) *cobra.Command {
+	var statePath string
+	cmd := &cobra.Command{
+		Use:   "reset",
+		Short: "Reset the sandbox to its initial state",
+		Long: `Reset the sandbox's persisted state to a fresh demo-project. Tokens minted
+before the reset are rejected afterwards.`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := statePath
+			if path == "" {
+				var err error
+				if path, err = sandboxStatePath(factoryGetenv(f)); err != nil {
+					return err
+				}
+			}
+			if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+			srv, err := emulator.New(emulator.Options{StatePath: path})
+			if err != nil {
+				return err
+			}
+			if err := srv.Close(); err != nil {
+				return err
+			}
+			if f.Output().IsJSON() {
+				return cmdutil.PrintJSON(f.IOStreams.Out, map[string]string{"state": path, "project": emulator.DefaultSeed.ProjectID})
+			}
+			fmt.Fprintf(f.IOStreams.Out, "Sandbox reset: %s now holds a fresh %s.\n", path, emulator.DefaultSeed.ProjectID)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&statePath, "state", "", "State file to reset (default: the --sandbox state file)")
+	return cmd
+}

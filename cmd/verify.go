@@ -1,0 +1,182 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/verify"
+)
+
+type verifyOptions struct {
+	ff         fedFlags
+	users      []string
+	all        bool
+	probeQuery string
+	showToken  bool
+}
+
+func newVerifyCmd(f *cmdutil.Factory) *cobra.Command {
+	opts := &verifyOptions{}
+	cmd := &cobra.Command{
+		Use:   "verify [--user EMAIL]... [--all]",
+		Short: "Check that federation works for each identity",
+		Long: `Print the verification table: one row per check with its status (pass,
+fail, warn, skip), what was seen, and the fix. Checks the project, and each
+identity given with --user EMAIL (repeatable) or --all: service accounts,
+Token Creator grants, data roles, a live token mint as the admin and a
+BigQuery probe with that token.
+
+Minting as the admin is keyless when you hold Token Creator on the admin SA
+(setup --verifier user:YOU); with --admin-key-file it mints with the admin's
+key, as a gateway does. Tokens are never printed unless --show-token.
+
+Exits 0 when every check passes (warnings allowed), 3 when any fails.`,
+		Example: `  fedctl verify --all
+  fedctl verify --user alice@acme.com --user bob@acme.com
+  fedctl verify --config federation.yaml --all --output json`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runVerify(cmd, f, opts)
+		},
+	}
+	addFedFlags(cmd, &opts.ff, fedVerify)
+	fl := cmd.Flags()
+	fl.StringArrayVar(&opts.users, "user", nil, "Verify this identity (`EMAIL`; repeatable)")
+	fl.BoolVar(&opts.all, "all", false, "Verify every user of the configuration")
+	fl.StringVar(&opts.probeQuery, "probe-query", verify.DefaultProbeQuery, "BigQuery `SQL` run with each minted token")
+	fl.BoolVar(&opts.showToken, "show-token", false, "Print the minted tokens (secrets!)")
+	return cmd
+}
+
+func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) error {
+	if opts.all && len(opts.users) > 0 {
+		return cmdutil.FlagErrorf("--all and --user cannot be used together")
+	}
+	cfg, problems, err := loadVerifyConfig(cmd, f, &opts.ff)
+	if err != nil {
+		return err
+	}
+	users := opts.users
+	if opts.all {
+		if users = cfg.Users(); len(users) == 0 {
+			return cmdutil.FlagErrorf("--all: the configuration lists no users (pass --users, --users-file or --config)")
+		}
+	}
+	vo, err := verifyRunOptions(f, cfg, opts.ff.adminKeyFile)
+	if err != nil {
+		return err
+	}
+	vo.Users, vo.Preflight = users, problems
+	vo.ProbeQuery, vo.ShowToken = opts.probeQuery, opts.showToken
+
+	ctx := cmd.Context()
+	client, err := f.GCP(ctx)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		f.Progressf("Verifying %d identit%s in %s…\n", len(users), plural(len(users), "y", "ies"), cfg.Project)
+	}
+	rep, err := verify.Run(ctx, client, cfg, vo)
+	if err != nil {
+		return err
+	}
+	ios := f.IOStreams
+	if f.Output().IsJSON() {
+		err = verify.RenderJSON(ios.Out, rep)
+	} else {
+		err = verify.RenderText(ios.Out, rep, verify.TextOptions{
+			TTY: ios.IsStdoutTTY(), Color: ios.ColorEnabled(), Width: ios.TerminalWidth()})
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Failed() {
+		// The table already says what failed: exit 3 without repeating it.
+		return cmdutil.Silence(&cmdutil.ChecksFailedError{
+			Message: fmt.Sprintf("%d of %d checks failed", rep.Summary.Fail, len(rep.Checks))})
+	}
+	return nil
+}
+
+// verifyRunOptions are the verify.Options shared by verify and token: the
+// admin key, --wait, --concurrency, progress on stderr.
+func verifyRunOptions(f *cmdutil.Factory, cfg *config.Config, keyFlag string) (verify.Options, error) {
+	vo := verify.Options{Wait: cfg.Wait, Concurrency: cfg.Concurrency}
+	vo.Progress = func(format string, args ...any) { f.Progressf(format+"\n", args...) }
+	// --admin-key-file must exist; admin_key_file in the configuration is
+	// where setup writes the key, which may not have happened (then verify
+	// mints keylessly).
+	path := cfg.AdminKeyFile
+	if path == "" {
+		return vo, nil
+	}
+	key, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		vo.AdminKey, vo.AdminKeyFile = key, path
+	case keyFlag == "" && errors.Is(err, os.ErrNotExist):
+		// Configured but never written: keyless.
+	default:
+		return vo, fmt.Errorf("reading --admin-key-file: %w", err)
+	}
+	return vo, nil
+}
+
+// loadVerifyConfig is loadConfig for verify and token, which differ from
+// setup in two ways: the identities to check may come from --user alone
+// (so a configuration without users is fine), and a user whose SA ID the
+// template cannot render is a failing row of the table, not a usage error
+// that stops every other user's check. Every other preflight problem is
+// still a usage error before any API call.
+func loadVerifyConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags) (*config.Config, []config.Problem, error) {
+	cfg := &config.Config{}
+	if ff.configFile != "" {
+		var err error
+		if cfg, err = config.Load(ff.configFile); err != nil {
+			return nil, nil, cmdutil.FlagErrorWrap(err)
+		}
+	}
+	if err := cfg.Apply(ff.overlay(cmd.Flags(), f)); err != nil {
+		return nil, nil, cmdutil.FlagErrorWrap(err)
+	}
+	if cfg.Project == "" {
+		if p, err := f.Project(); err == nil {
+			cfg.Project = p
+		}
+	}
+	cfg.ApplyDefaults()
+	err := cfg.Validate()
+	var pe *config.PreflightError
+	if err == nil || !errors.As(err, &pe) {
+		return cfg, nil, cmdutil.FlagErrorWrap(err)
+	}
+	var perUser, fatal []config.Problem
+	noUsers := len(cfg.Users()) == 0
+	for _, p := range pe.Problems {
+		switch {
+		case p.User != "":
+			perUser = append(perUser, p)
+		case noUsers && (p.Field == "impersonation.users" || p.Field == "oauth.users"):
+			// verify --user EMAIL needs no users list.
+		default:
+			fatal = append(fatal, p)
+		}
+	}
+	if len(fatal) > 0 {
+		return nil, nil, cmdutil.FlagErrorWrap(&config.PreflightError{Problems: fatal})
+	}
+	return cfg, perUser, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

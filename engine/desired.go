@@ -1,0 +1,259 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/fedctl/fedctl/config"
+)
+
+// ServiceAccountSpec is a service account fedctl manages.
+type ServiceAccountSpec struct {
+	// Address is the plan address: service_account.admin,
+	// service_account.user["alice@acme.com"], service_account.shared.
+	Address     string
+	Kind        SAKind
+	AccountID   string
+	Email       string
+	DisplayName string
+	Description string
+	// Users are the users this SA stands for (one, or every user for a
+	// shared SA; none for the admin).
+	Users []string
+}
+
+// SAKind says what a managed service account is for.
+type SAKind string
+
+const (
+	SAAdmin  SAKind = "admin"  // mints tokens for the user SAs (Hoop's gateway identity)
+	SAUser   SAKind = "user"   // one per user, from the identity template
+	SAShared SAKind = "shared" // one for every user (a template without {user.email})
+)
+
+// Desired is everything fedctl manages for one configuration: the APIs it
+// enables, the service accounts it creates, the policy memberships and audit
+// log types it adds, and the local files it writes. It is pure data, built
+// without any API call.
+type Desired struct {
+	Project       string
+	ProjectNumber string // "" until known; only wif members need it
+	Mode          config.Mode
+	Grant         config.Grant
+	// Template is the identity template, as configured.
+	Template string
+
+	APIs            []string
+	ServiceAccounts []*ServiceAccountSpec // admin first, then users in users order
+	Memberships     []Membership
+	AuditLogs       []AuditLogSpec
+	Identities      []config.Identity // each user → SA
+
+	// Admin is the admin SA (nil in modes without one).
+	Admin *ServiceAccountSpec
+
+	AdminKeyFile   string // "" = none
+	HoopPolicyFile string // "" = none
+	Verifier       string // IAM member, "" = none
+
+	// Roles are the data roles.
+	Roles []string
+
+	byTarget map[PolicyTarget][]Membership // MembershipsOf's index
+}
+
+// ErrModeNotSupported is returned for a mode the engine does not build yet.
+var ErrModeNotSupported = errors.New("mode not supported by the engine yet")
+
+// NewDesired builds the desired state of cfg, which must have passed
+// preflight (cfg.ApplyDefaults and cfg.Validate). projectNumber may be ""
+// when the mode does not need it (impersonation, oauth).
+func NewDesired(cfg *config.Config, projectNumber string) (*Desired, error) {
+	d := &Desired{
+		Project:        cfg.Project,
+		ProjectNumber:  projectNumber,
+		Mode:           cfg.Mode,
+		APIs:           slices.Clone(cfg.RequiredAPIs()),
+		Roles:          slices.Clone(cfg.Roles()),
+		AdminKeyFile:   cfg.AdminKeyFile,
+		HoopPolicyFile: cfg.HoopPolicy,
+		Verifier:       cfg.Verifier,
+	}
+	if d.Mode == "" {
+		d.Mode = config.DefaultMode
+	}
+	switch d.Mode {
+	case config.ModeImpersonation:
+		if err := d.buildImpersonation(cfg); err != nil {
+			return nil, err
+		}
+	case config.ModeOAuth:
+		d.buildOAuth(cfg)
+	default:
+		return nil, fmt.Errorf("%w: %s (impersonation and oauth are)", ErrModeNotSupported, d.Mode)
+	}
+	if cfg.Audit.DataAccessLogs {
+		for _, svc := range dataAccessLogServices {
+			d.AuditLogs = append(d.AuditLogs, AuditLogSpec{Service: svc, LogTypes: slices.Clone(dataAccessLogTypes)})
+		}
+	}
+	d.index()
+	return d, nil
+}
+
+func (d *Desired) buildImpersonation(cfg *config.Config) error {
+	imp := cfg.Impersonation
+	d.Grant = imp.Grant
+	if d.Grant == "" {
+		d.Grant = config.DefaultGrant
+	}
+	d.Template = imp.IdentityTemplate
+	if d.Template == "" {
+		d.Template = config.DefaultIdentityTemplate
+	}
+	adminID := imp.AdminServiceAccount
+	if adminID == "" {
+		adminID = config.DefaultAdminSA
+	}
+	d.Admin = &ServiceAccountSpec{
+		Address:     "service_account.admin",
+		Kind:        SAAdmin,
+		AccountID:   adminID,
+		Email:       cfg.AdminEmail(),
+		DisplayName: "fedctl admin",
+		Description: "Mints short-lived tokens for the per-user service accounts (fedctl, impersonation mode).",
+	}
+	d.ServiceAccounts = append(d.ServiceAccounts, d.Admin)
+
+	ids, err := cfg.Identities()
+	if err != nil {
+		return fmt.Errorf("rendering identities (preflight should have caught this): %w", err)
+	}
+	d.Identities = ids
+	shared := cfg.SharedServiceAccount()
+	byEmail := map[string]*ServiceAccountSpec{d.Admin.Email: d.Admin}
+	for _, id := range ids {
+		sa := byEmail[id.Email]
+		if sa == nil {
+			sa = &ServiceAccountSpec{
+				Kind:        SAUser,
+				AccountID:   id.AccountID,
+				Email:       id.Email,
+				DisplayName: truncate("fedctl: "+id.User, 100),
+				Description: "BigQuery identity of " + id.User + " (fedctl, impersonation mode).",
+				Address:     fmt.Sprintf("service_account.user[%q]", id.User),
+			}
+			if shared {
+				sa.Kind = SAShared
+				sa.Address = "service_account.shared"
+				sa.DisplayName = "fedctl shared identity"
+				sa.Description = "BigQuery identity shared by every fedctl user (impersonation mode)."
+			}
+			byEmail[id.Email] = sa
+			d.ServiceAccounts = append(d.ServiceAccounts, sa)
+		}
+		if sa.Kind != SAAdmin {
+			sa.Users = append(sa.Users, id.User)
+		}
+	}
+
+	admin := ServiceAccountMember(d.Admin.Email)
+	project := ProjectTarget(d.Project)
+	for _, sa := range d.ServiceAccounts {
+		if sa.Kind == SAAdmin {
+			continue
+		}
+		for _, role := range d.Roles {
+			d.Memberships = append(d.Memberships, Membership{Target: project, Role: role, Member: ServiceAccountMember(sa.Email), Why: "data role"})
+		}
+	}
+	if d.Grant == config.GrantProject {
+		d.Memberships = append(d.Memberships, Membership{Target: project, Role: RoleTokenCreator, Member: admin, Why: "Token Creator on the project (Pattern B)"})
+	} else {
+		for _, sa := range d.ServiceAccounts {
+			if sa.Kind != SAAdmin {
+				d.Memberships = append(d.Memberships, Membership{Target: ServiceAccountTarget(sa.Email), Role: RoleTokenCreator, Member: admin, Why: "Token Creator for the admin (Pattern A)"})
+			}
+		}
+	}
+	if d.Verifier != "" {
+		d.Memberships = append(d.Memberships, Membership{Target: ServiceAccountTarget(d.Admin.Email), Role: RoleTokenCreator, Member: d.Verifier, Why: "keyless verifier (SPEC §3)"})
+	}
+	return nil
+}
+
+func (d *Desired) buildOAuth(cfg *config.Config) {
+	project := ProjectTarget(d.Project)
+	for _, u := range cfg.Users() {
+		for _, role := range d.Roles {
+			d.Memberships = append(d.Memberships, Membership{Target: project, Role: role, Member: "user:" + u, Why: "data role"})
+		}
+	}
+}
+
+// ServiceAccount returns the managed SA with this email, or nil.
+func (d *Desired) ServiceAccount(email string) *ServiceAccountSpec {
+	for _, sa := range d.ServiceAccounts {
+		if sa.Email == email {
+			return sa
+		}
+	}
+	return nil
+}
+
+// PolicyTargets lists every policy fedctl edits, the project first, then the
+// service accounts in the order their memberships were declared.
+func (d *Desired) PolicyTargets() []PolicyTarget {
+	var out []PolicyTarget
+	seen := map[PolicyTarget]bool{}
+	add := func(t PolicyTarget) {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	if len(d.AuditLogs) > 0 {
+		add(ProjectTarget(d.Project))
+	}
+	for _, m := range d.Memberships {
+		if m.Target.Type == TargetProject {
+			add(m.Target)
+		}
+	}
+	for _, m := range d.Memberships {
+		add(m.Target)
+	}
+	return out
+}
+
+// MembershipsOf returns the memberships on target, in Desired order.
+func (d *Desired) MembershipsOf(t PolicyTarget) []Membership {
+	if d.byTarget != nil {
+		return d.byTarget[t]
+	}
+	var out []Membership
+	for _, m := range d.Memberships {
+		if m.Target == t {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// index builds MembershipsOf's index once the memberships are final (a
+// Desired is read-only afterwards, and read from many goroutines).
+func (d *Desired) index() {
+	d.byTarget = map[PolicyTarget][]Membership{}
+	for _, m := range d.Memberships {
+		d.byTarget[m.Target] = append(d.byTarget[m.Target], m)
+	}
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}

@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/fedctl/fedctl/gcp"
+)
+
+// Live is the part of the project's live state that fedctl manages.
+type Live struct {
+	Project *gcp.Project
+	// Services: each desired API → enabled.
+	Services map[string]bool
+	// ServiceAccounts: the project's SAs, by lowercase email.
+	ServiceAccounts map[string]*gcp.ServiceAccount
+	// ServiceAccountsUnknown is set when the SAs could not be listed because
+	// the IAM API is disabled: every managed SA is then planned as created
+	// (and adopted if it turns out to exist).
+	ServiceAccountsUnknown bool
+	// Policies: the project policy and the policy of every existing managed
+	// SA that carries a managed membership. An SA that does not exist yet
+	// has no entry (its policy is known empty; it is never read).
+	Policies map[PolicyTarget]*gcp.Policy
+}
+
+// Exists reports whether the service account email exists.
+func (l *Live) Exists(email string) bool {
+	_, ok := l.ServiceAccounts[strings.ToLower(email)]
+	return ok
+}
+
+// read reads the live state concurrently and bounded: the project, the
+// service states, ONE listing of the project's service accounts (pages of
+// 100; never a GET per user) and the project policy at once; then the
+// policies of the managed service accounts that exist. It builds the
+// desired state as soon as the project number is known.
+func (e *Engine) read(ctx context.Context, build func(projectNumber string) (*Desired, error), project string, apis []string) (*Desired, *Live, error) {
+	live := &Live{
+		ServiceAccounts: map[string]*gcp.ServiceAccount{},
+		Policies:        map[PolicyTarget]*gcp.Policy{},
+	}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return e.call(gctx, func() (err error) {
+			live.Project, err = e.c.GetProject(gctx, project)
+			return err
+		})
+	})
+	g.Go(func() error {
+		return e.call(gctx, func() (err error) {
+			live.Services, err = e.c.ServiceStates(gctx, project, apis)
+			return err
+		})
+	})
+	g.Go(func() error {
+		err := e.call(gctx, func() error {
+			return e.c.ListServiceAccounts(gctx, project, func(sa *gcp.ServiceAccount) error {
+				mu.Lock()
+				live.ServiceAccounts[strings.ToLower(sa.Email)] = sa
+				mu.Unlock()
+				return nil
+			})
+		})
+		if gcp.IsServiceDisabled(err) {
+			live.ServiceAccountsUnknown = true
+			return nil
+		}
+		return err
+	})
+	g.Go(func() error {
+		return e.call(gctx, func() error {
+			p, err := e.c.ProjectPolicy(project).Get(gctx)
+			if err == nil {
+				mu.Lock()
+				live.Policies[ProjectTarget(project)] = p
+				mu.Unlock()
+			}
+			return err
+		})
+	})
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+
+	d, err := build(live.Project.Number)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	g, gctx = errgroup.WithContext(ctx)
+	for _, t := range d.PolicyTargets() {
+		if t.Type != TargetServiceAccount || !live.Exists(t.Name) {
+			continue
+		}
+		g.Go(func() error {
+			return e.call(gctx, func() error {
+				p, err := e.c.ServiceAccountPolicy(t.Name).Get(gctx)
+				if gcp.IsNotFound(err) {
+					// Deleted between the listing and now: plan it as new.
+					mu.Lock()
+					delete(live.ServiceAccounts, strings.ToLower(t.Name))
+					mu.Unlock()
+					return nil
+				}
+				if err == nil {
+					mu.Lock()
+					live.Policies[t] = p
+					mu.Unlock()
+				}
+				return err
+			})
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, fmt.Errorf("reading service account policies: %w", err)
+	}
+	return d, live, nil
+}

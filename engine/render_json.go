@@ -1,0 +1,86 @@
+package engine
+
+import (
+	"encoding/json"
+	"io"
+)
+
+// PlanFormatVersion is the version of the plan JSON schema. It changes
+// major when a field is removed or changes meaning; adding fields is minor.
+const PlanFormatVersion = "1.0"
+
+// PlanJSON is the plan's JSON document (`fedctl plan --output json`):
+//
+//	{
+//	  "format_version": "1.0",
+//	  "operation": "setup" | "teardown",
+//	  "project": "my-proj", "project_number": "123456789012",
+//	  "mode": "impersonation",
+//	  "has_changes": true,
+//	  "summary": {"add": 3, "change": 2, "destroy": 0, "no_op": 1},
+//	  "changes": [                          // every managed resource, in apply order
+//	    {"address": "service_account.user[\"alice@acme.com\"]",
+//	     "kind": "api" | "service_account" | "iam_policy" | "service_account_key" | "local_file",
+//	     "action": "create" | "update" | "delete" | "no-op",
+//	     "reason": "...",                   // optional
+//	     "before": {...} | null,            // null: does not exist before
+//	     "after":  {...} | null,            // null: does not exist after
+//	     "delta": {                          // iam_policy only
+//	       "add":    [{"role", "member", "why"}],
+//	       "remove": [{"role", "member", "why"}],
+//	       "audit_logs_add": [{"service", "log_type"}],
+//	       "untouched": [{"role", "members", "condition": {"title", "description", "expression"}}]}}
+//	  ],
+//	  "warnings": ["..."]
+//	}
+//
+// before/after by kind: api {service, enabled}; service_account {email,
+// account_id, display_name, unique_id, users}; iam_policy {bindings: [{role,
+// members, condition}], audit_configs: [{service, log_types}]} restricted to
+// the roles and services fedctl manages there; service_account_key and
+// local_file {path, mode}.
+type PlanJSON struct {
+	FormatVersion string    `json:"format_version"`
+	Operation     Operation `json:"operation"`
+	Project       string    `json:"project"`
+	ProjectNumber string    `json:"project_number,omitempty"`
+	Mode          string    `json:"mode"`
+	HasChanges    bool      `json:"has_changes"`
+	Summary       Counts    `json:"summary"`
+	Changes       []*Change `json:"changes"`
+	Warnings      []string  `json:"warnings"`
+}
+
+// JSON returns the plan's JSON document.
+func (p *Plan) JSON() *PlanJSON {
+	doc := &PlanJSON{
+		FormatVersion: PlanFormatVersion,
+		Operation:     p.Operation,
+		Project:       p.Project,
+		ProjectNumber: p.ProjectNumber,
+		Mode:          string(p.Mode),
+		HasChanges:    p.HasChanges(),
+		Summary:       p.Counts(),
+		Changes:       p.Changes,
+		Warnings:      p.Warnings,
+	}
+	if doc.Changes == nil {
+		doc.Changes = []*Change{}
+	}
+	if doc.Warnings == nil {
+		doc.Warnings = []string{}
+	}
+	return doc
+}
+
+// RenderJSON writes the plan as one JSON document.
+func RenderJSON(w io.Writer, p *Plan) error { return writeJSON(w, p.JSON()) }
+
+// writeJSON writes one indented document, without HTML escaping so that
+// conditions (<, >, &) read as written — as cmdutil.PrintJSON does.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,152 @@
+package engine
+
+import (
+	"io"
+	"strings"
+
+	"github.com/fedctl/fedctl/iostreams"
+)
+
+// Summary is what setup (or teardown) did and what a gateway needs, shown
+// after apply.
+type Summary struct {
+	FormatVersion string    `json:"format_version"`
+	Operation     Operation `json:"operation"`
+	Project       string    `json:"project"`
+	ProjectNumber string    `json:"project_number,omitempty"`
+	Mode          string    `json:"mode"`
+	// Created, Updated and Deleted list the addresses applied.
+	Created  []string  `json:"created"`
+	Updated  []string  `json:"updated"`
+	Deleted  []string  `json:"deleted"`
+	Failed   []Outcome `json:"failed,omitempty"`
+	Skipped  []string  `json:"skipped,omitempty"`
+	Outcomes []Outcome `json:"outcomes"`
+
+	AdminServiceAccount string        `json:"admin_service_account,omitempty"`
+	Users               []UserSummary `json:"users"`
+	Gateway             *Gateway      `json:"gateway,omitempty"`
+	AdminKeyFile        string        `json:"admin_key_file,omitempty"`
+	HoopPolicyFile      string        `json:"hoop_policy_file,omitempty"`
+	Verifier            string        `json:"verifier,omitempty"`
+	Warnings            []string      `json:"warnings"`
+}
+
+// UserSummary maps a user to the service account that stands for them.
+type UserSummary struct {
+	User           string `json:"user"`
+	ServiceAccount string `json:"service_account"`
+}
+
+// Gateway holds the values a Hoop gcp_iam gateway is configured with.
+type Gateway struct {
+	Project             string `json:"project_id"`
+	AdminServiceAccount string `json:"admin_service_account"`
+	// IdentityTemplate is fedctl's template; HoopIdentityTemplate the same
+	// in Hoop's placeholders.
+	IdentityTemplate     string `json:"identity_template"`
+	HoopIdentityTemplate string `json:"hoop_identity_target_template"`
+}
+
+// NewSummary summarises an apply.
+func NewSummary(res *Result) *Summary {
+	p, d := res.Plan, res.Plan.desired
+	s := &Summary{
+		FormatVersion: PlanFormatVersion,
+		Operation:     p.Operation,
+		Project:       p.Project,
+		ProjectNumber: p.ProjectNumber,
+		Mode:          string(p.Mode),
+		Created:       []string{},
+		Updated:       []string{},
+		Deleted:       []string{},
+		Outcomes:      res.Outcomes,
+		Users:         []UserSummary{},
+		Verifier:      d.Verifier,
+		Warnings:      p.Warnings,
+	}
+	if s.Warnings == nil {
+		s.Warnings = []string{}
+	}
+	for _, o := range res.Outcomes {
+		switch o.Status {
+		case OutcomeApplied:
+			switch o.Action {
+			case ActionCreate:
+				s.Created = append(s.Created, o.Address)
+			case ActionUpdate:
+				s.Updated = append(s.Updated, o.Address)
+			case ActionDelete:
+				s.Deleted = append(s.Deleted, o.Address)
+			}
+		case OutcomeFailed:
+			s.Failed = append(s.Failed, o)
+		case OutcomeSkipped:
+			s.Skipped = append(s.Skipped, o.Address)
+		}
+	}
+	if p.Operation == OpTeardown {
+		return s
+	}
+	for _, id := range d.Identities {
+		s.Users = append(s.Users, UserSummary{User: id.User, ServiceAccount: id.Email})
+	}
+	if d.Admin != nil {
+		s.AdminServiceAccount = d.Admin.Email
+		s.Gateway = &Gateway{
+			Project:              d.Project,
+			AdminServiceAccount:  d.Admin.Email,
+			IdentityTemplate:     d.Template,
+			HoopIdentityTemplate: NewHoopPolicy(d).IdentityTargetTemplate,
+		}
+		s.AdminKeyFile, s.HoopPolicyFile = d.AdminKeyFile, d.HoopPolicyFile
+	}
+	return s
+}
+
+// RenderSummaryJSON writes the summary as one JSON document.
+func RenderSummaryJSON(w io.Writer, s *Summary) error { return writeJSON(w, s) }
+
+// RenderSummaryText writes the summary for people.
+func RenderSummaryText(w io.Writer, s *Summary, cs *iostreams.ColorScheme) error {
+	tw := &errWriter{w: w}
+	verb := "Setup"
+	if s.Operation == OpTeardown {
+		verb = "Teardown"
+	}
+	if len(s.Failed) > 0 || len(s.Skipped) > 0 {
+		tw.printf("%s %s incomplete: %d failed, %d not started.\n", cs.FailureIcon(), verb, len(s.Failed), len(s.Skipped))
+		for _, o := range s.Failed {
+			tw.printf("  %s %s: %s\n", cs.Red("✗"), o.Address, o.Error)
+		}
+		for _, a := range s.Skipped {
+			tw.printf("  %s %s\n", cs.Gray("·"), cs.Gray(a+" (not started)"))
+		}
+	} else {
+		tw.printf("%s %s complete: %d created, %d updated, %d destroyed.\n", cs.SuccessIcon(), verb, len(s.Created), len(s.Updated), len(s.Deleted))
+	}
+	if s.Gateway != nil {
+		tw.printf("\n%s\n", cs.Bold("Gateway values"))
+		tw.printf("  project:               %s\n", s.Gateway.Project)
+		tw.printf("  admin service account: %s\n", s.Gateway.AdminServiceAccount)
+		tw.printf("  identity template:     %s\n", s.Gateway.IdentityTemplate)
+		tw.printf("  Hoop target template:  %s\n", s.Gateway.HoopIdentityTemplate)
+		if s.AdminKeyFile != "" {
+			tw.printf("  admin key file:        %s\n", s.AdminKeyFile)
+		}
+		if s.HoopPolicyFile != "" {
+			tw.printf("  Hoop policy file:      %s\n", s.HoopPolicyFile)
+		}
+	}
+	if len(s.Users) > 0 {
+		tw.printf("\n%s\n", cs.Bold("Identities"))
+		width := 0
+		for _, u := range s.Users {
+			width = max(width, len(u.User))
+		}
+		for _, u := range s.Users {
+			tw.printf("  %s%s → %s\n", u.User, strings.Repeat(" ", width-len(u.User)), u.ServiceAccount)
+		}
+	}
+	return tw.err
+}

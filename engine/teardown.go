@@ -1,0 +1,83 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// diffTeardown plans the removal of exactly what setup adds, in reverse
+// order: first the managed members leave the policies (before their service
+// accounts are deleted, or Google would rewrite them as deleted:… members),
+// then the service accounts go, users before the admin.
+//
+// Left in place, on purpose:
+//   - APIs: other workloads in the project may depend on them.
+//   - auditConfigs: Data Access logs are the evidence of who ran what while
+//     the federation existed; turning them off would silently destroy the
+//     audit trail the project may be required to keep. `fedctl audit`
+//     owns them.
+//   - local files (the admin key dies with the admin service account).
+//
+// A service account's own policy goes with it, so memberships on deleted
+// service accounts need no separate edit; members fedctl did not add there
+// are reported as warnings, since deleting the account drops them too.
+func diffTeardown(d *Desired, live *Live) *Plan {
+	p := newPlan(OpTeardown, d, live)
+	if live.ServiceAccountsUnknown {
+		p.Warnings = append(p.Warnings, "The IAM API is disabled, so service accounts could not be listed or deleted; only policy members are removed.")
+	}
+	deleted := map[string]bool{}
+	for _, sa := range d.ServiceAccounts {
+		if live.Exists(sa.Email) {
+			deleted[lower(sa.Email)] = true
+		}
+	}
+
+	for _, t := range d.PolicyTargets() {
+		if t.Type == TargetServiceAccount && (deleted[lower(t.Name)] || !live.Exists(t.Name)) {
+			continue
+		}
+		c := policyChange(d, live, t, true)
+		p.Changes = append(p.Changes, c)
+	}
+
+	sas := slices.Clone(d.ServiceAccounts)
+	slices.Reverse(sas) // users first, the admin last
+	for _, sa := range sas {
+		st := saState(sa, live)
+		c := &Change{Address: sa.Address, Kind: KindServiceAccount, Action: ActionNoop}
+		if deleted[lower(sa.Email)] {
+			c.Action, c.Before = ActionDelete, st
+			if foreign := foreignMembers(d, live, sa.Email); len(foreign) > 0 {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("%s carries grants fedctl did not make (%s); they are deleted with it.", sa.Email, strings.Join(foreign, ", ")))
+			}
+		} else {
+			c.Reason = "does not exist"
+		}
+		p.Changes = append(p.Changes, c)
+	}
+	return p
+}
+
+// foreignMembers lists "role: member" grants on the SA's policy that fedctl
+// does not manage.
+func foreignMembers(d *Desired, live *Live, email string) []string {
+	pol := live.Policies[ServiceAccountTarget(email)]
+	if pol == nil {
+		return nil
+	}
+	ours := map[string]bool{}
+	for _, m := range d.MembershipsOf(ServiceAccountTarget(email)) {
+		ours[m.Role+" "+m.Member] = true
+	}
+	var out []string
+	for _, b := range pol.Bindings {
+		for _, m := range b.Members {
+			if b.Condition != nil || !ours[b.Role+" "+m] {
+				out = append(out, b.Role+": "+m)
+			}
+		}
+	}
+	return out
+}
