@@ -34,12 +34,23 @@ var rolePermissions = map[string][]string{
 	"roles/viewer":                   {"resourcemanager.projects.get", "iam.serviceAccounts.get", "iam.serviceAccounts.list", "logging.logEntries.list", "bigquery.datasets.get"},
 }
 
-// basicAllRoles grant every permission.
+// basicAllRoles grant every permission but the impersonation ones: in
+// Google Cloud even a project Owner must be granted Token Creator (or
+// Workload Identity User) to mint tokens for a service account.
 var basicAllRoles = map[string]bool{"roles/owner": true, "roles/editor": true}
+
+// impersonationPermissions are withheld from the basic roles.
+var impersonationPermissions = map[string]bool{
+	"iam.serviceAccounts.getAccessToken":     true,
+	"iam.serviceAccounts.getOpenIdToken":     true,
+	"iam.serviceAccounts.implicitDelegation": true,
+	"iam.serviceAccounts.signBlob":           true,
+	"iam.serviceAccounts.signJwt":            true,
+}
 
 func roleHas(role, permission string) bool {
 	if basicAllRoles[role] {
-		return true
+		return !impersonationPermissions[permission]
 	}
 	for _, p := range rolePermissions[role] {
 		if p == permission {

@@ -145,7 +145,9 @@ func TestGenerateAccessTokenInvalidRequests(t *testing.T) {
 	e := dpNew(t, 0)
 	e.enable(t, credService, true)
 	user := e.sa(t, "fedctl-erin")
-	svc := e.credClient(t, e.Token) // the owner may mint for anyone
+	// Even an owner needs Token Creator to mint (basic roles lack it).
+	e.grant(t, e.onSA(user), "roles/iam.serviceAccountTokenCreator", DefaultSeed.Operator)
+	svc := e.credClient(t, e.Token)
 	name := "projects/-/serviceAccounts/" + user.Email
 	for _, tc := range []struct {
 		label string
@@ -239,5 +241,21 @@ func TestGenerateAccessTokenAuditEntries(t *testing.T) {
 	}
 	if got[0]["insertId"] == got[1]["insertId"] {
 		t.Errorf("insertId repeats: %v", got[0]["insertId"])
+	}
+}
+
+// A project Owner holds every permission but the impersonation ones, as in
+// Google Cloud: minting needs an explicit Token Creator grant.
+func TestOwnerNeedsTokenCreatorToMint(t *testing.T) {
+	e := dpNew(t, 0)
+	e.enable(t, credService, true)
+	user := e.sa(t, "fedctl-oscar")
+	svc := e.credClient(t, e.Token)
+	if _, err := dpMint(svc, user.Email); dpReason(err) != "IAM_PERMISSION_DENIED" {
+		t.Fatalf("owner without Token Creator: got %v, want IAM_PERMISSION_DENIED", err)
+	}
+	e.grant(t, e.onSA(user), "roles/iam.serviceAccountTokenCreator", DefaultSeed.Operator)
+	if _, err := dpMint(svc, user.Email); err != nil {
+		t.Fatalf("owner with Token Creator: %v", err)
 	}
 }

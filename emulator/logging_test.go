@@ -130,6 +130,7 @@ func TestLoggingListsGenerateAccessTokenAudit(t *testing.T) {
 	e.enable(t, credService, true)
 	e.auditOn(t, "allServices", "ADMIN_READ")
 	user := e.sa(t, "fedctl-judy")
+	e.grant(t, e.onSA(user), "roles/iam.serviceAccountTokenCreator", DefaultSeed.Operator)
 	if _, err := dpMint(e.credClient(t, e.Token), user.Email); err != nil {
 		t.Fatal(err)
 	}
