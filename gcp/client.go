@@ -46,7 +46,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, endpoint: endpoint, retry: cfg.Retry.withDefaults()}
 
-	var rt http.RoundTripper = http.DefaultTransport
+	var rt http.RoundTripper = newBaseTransport()
 	if cfg.Trace != nil {
 		rt = newTraceTransport(rt, cfg.Trace)
 	}
@@ -157,4 +157,14 @@ func quotaProject(credJSON []byte) string {
 		return ""
 	}
 	return f.QuotaProjectID
+}
+
+// newBaseTransport is http.DefaultTransport with room to keep a connection
+// per concurrent call: the default keeps 2 idle connections per host, so at
+// concurrency 16 every round of calls would dial anew.
+func newBaseTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	return t
 }
