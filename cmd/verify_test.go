@@ -46,6 +46,11 @@ func verifyWorld(t *testing.T) *emulator.TestServer {
 		_, err := c.CreateServiceAccount(ctx, p, id, id, "")
 		check(err)
 	}
+	// setup --verifier user:operator@example.com: owner alone may not mint.
+	_, _, err = c.ModifyPolicy(ctx, c.ServiceAccountPolicy(admin), func(pol *gcp.Policy) (bool, error) {
+		return pol.AddMember("roles/iam.serviceAccountTokenCreator", "user:operator@example.com"), nil
+	})
+	check(err)
 	_, _, err = c.ModifyPolicy(ctx, c.ServiceAccountPolicy(alice), func(pol *gcp.Policy) (bool, error) {
 		return pol.AddMember("roles/iam.serviceAccountTokenCreator", "serviceAccount:"+admin), nil
 	})

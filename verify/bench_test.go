@@ -88,7 +88,10 @@ func seedFederation(b testing.TB, srv *emulator.TestServer, n int) *config.Confi
 				UniqueID: fmt.Sprintf("1%020d", st.NextSeq()), CreatedAt: old, Etag: "MDEwMjE5MjA=", Policy: pol}
 			return email
 		}
-		addSA(cfg.Impersonation.AdminServiceAccount, &emulator.Policy{Etag: "ACAB"})
+		// The operator verifies keylessly (setup --verifier).
+		addSA(cfg.Impersonation.AdminServiceAccount, &emulator.Policy{Version: 1, Etag: "BwYBUFm4BPE=",
+			Bindings:  []*emulator.Binding{{Role: roleTokenCreator, Members: []string{operator}}},
+			GrantedAt: map[string]time.Time{roleTokenCreator + "|" + operator: old}})
 		roles := map[string]*emulator.Binding{}
 		for _, r := range cfg.Roles() {
 			roles[r] = &emulator.Binding{Role: r}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,6 +38,9 @@ type minter struct {
 	opOnce sync.Once
 	opHas  bool // the operator may delegate through the admin SA
 	opErr  error
+
+	verOnce   sync.Once
+	verifiers []string // who holds Token Creator on the admin SA, SAs aside
 }
 
 func newMinter(ctx context.Context, c *gcp.Client, admin string, opts Options) *minter {
@@ -117,4 +121,28 @@ func (m *minter) operatorMayDelegate(ctx context.Context, project string) (has, 
 		}
 	})
 	return m.opHas, m.opErr == nil
+}
+
+// humanTokenCreators lists (once per run) the members other than service
+// accounts that hold Token Creator on the admin SA: the verifiers setup
+// --verifier granted. When the operator may not delegate but such a grant
+// exists, it may be the operator's own, still propagating.
+func (m *minter) humanTokenCreators(ctx context.Context) []string {
+	m.verOnce.Do(func() {
+		pol, err := m.c.ServiceAccountPolicy(m.via).Get(ctx)
+		if err != nil {
+			return
+		}
+		for _, b := range pol.Bindings {
+			if b.Role != roleTokenCreator || b.Condition != nil {
+				continue
+			}
+			for _, mem := range b.Members {
+				if !strings.HasPrefix(mem, "serviceAccount:") {
+					m.verifiers = append(m.verifiers, mem)
+				}
+			}
+		}
+	})
+	return m.verifiers
 }

@@ -73,7 +73,7 @@ func Run(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Options) (
 		g.SetLimit(r.opts.Concurrency)
 		for i, email := range users {
 			g.Go(func() error {
-				runs[i] = r.verifyUser(gctx, email, true)
+				runs[i] = r.verifyUser(gctx, email)
 				return nil
 			})
 		}

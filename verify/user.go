@@ -45,7 +45,7 @@ func set(c *Check, st Status, seen, fix string) { c.Status, c.Seen, c.Fix = st, 
 // when it succeeds, proves the SA exists and the admin may impersonate it,
 // so those are read only to explain a failure), the data roles from the
 // project policy, and the BigQuery probe with the minted token.
-func (r *runner) verifyUser(ctx context.Context, email string, withProbe bool) *userRun {
+func (r *runner) verifyUser(ctx context.Context, email string) *userRun {
 	u := r.newUserRun(email)
 	if !u.render() {
 		return u
@@ -61,10 +61,10 @@ func (r *runner) verifyUser(ctx context.Context, email string, withProbe bool) *
 		u.minted(tok)
 	}
 	switch {
-	case u.token == nil:
-		set(&u.probe, Skip, "no token to query with", "")
-	case withProbe:
+	case u.token != nil:
 		u.runProbe(ctx)
+	case u.probe.Seen == "":
+		set(&u.probe, Skip, "no token to query with", "")
 	}
 	return u
 }
@@ -265,12 +265,16 @@ func (u *userRun) explainDenied(ctx context.Context, e *gcp.Error, missing, admi
 			u.creator.Fix)
 		return
 	}
+	// Keyless: the first link (operator → admin) may be what is missing.
+	// When a verifier grant exists on the admin SA it may be the operator's,
+	// still propagating, so that case waits like the others.
+	var verifiers []string
 	if r.minter.how == MintedByDelegation {
 		if has, known := r.minter.operatorMayDelegate(ctx, r.project); known && !has {
-			set(&u.mint, Skip, fmt.Sprintf("cannot mint as the admin keylessly: you (the operator) lack Token Creator on %s", r.admin),
-				fmt.Sprintf("fedctl setup --project %s --verifier user:YOU (or verify with --admin-key-file FILE)", r.project))
-			set(&u.probe, Skip, "no token to query with: "+u.mint.Seen, "")
-			return
+			if verifiers = r.minter.humanTokenCreators(ctx); len(verifiers) == 0 {
+				u.cannotDelegate("")
+				return
+			}
 		}
 	}
 	if u.creator.Status != Pass {
@@ -283,12 +287,25 @@ func (u *userRun) explainDenied(ctx context.Context, e *gcp.Error, missing, admi
 	switch {
 	case err == nil:
 		// minted() recorded the pass with the time it took.
+	case gcp.IsPermissionDenied(err) && len(verifiers) > 0:
+		u.cannotDelegate(fmt.Sprintf(" (it is granted to %s: if that is you, it has not propagated after %s; re-run with --wait 10m)",
+			strings.Join(verifiers, ", "), u.waited))
 	case gcp.IsPermissionDenied(err):
 		set(&u.mint, Fail, fmt.Sprintf("granted, not yet propagated: Token Creator is in the policy, but the mint still gets 403 after %s", u.waited),
 			"wait a few minutes, then: "+r.verifyCommand(u.email, "--wait 10m"))
 	default:
 		u.explainMint(ctx, err)
 	}
+}
+
+// cannotDelegate records that verify cannot mint as the admin keylessly:
+// the operator lacks Token Creator on the admin SA. The static rows still
+// stand; the mint and probe are skipped, with how to enable them.
+func (u *userRun) cannotDelegate(note string) {
+	r := u.r
+	set(&u.mint, Skip, fmt.Sprintf("cannot mint as the admin keylessly: you (the operator) lack Token Creator on %s%s", r.admin, note),
+		fmt.Sprintf("fedctl setup --project %s --verifier user:YOU (or verify with --admin-key-file FILE)", r.project))
+	set(&u.probe, Skip, "no token to query with: "+u.mint.Seen, "")
 }
 
 func (r *runner) progress(format string, args ...any) {

@@ -24,7 +24,10 @@ type world struct {
 	project string
 }
 
-const testProject = "demo-project"
+const (
+	testProject = "demo-project"
+	operator    = "user:operator@example.com" // the emulator's seed operator
+)
 
 func newWorld(t *testing.T, opts emulator.Options, users ...string) *world {
 	t.Helper()
@@ -68,6 +71,9 @@ func (w *world) setup() {
 		return nil
 	}))
 	w.createSA(w.cfg.Impersonation.AdminServiceAccount)
+	// setup --verifier user:operator@example.com: the operator may mint
+	// through the admin SA (owner alone does not give getAccessToken).
+	w.editSA(w.admin(), func(p *gcp.Policy) bool { return p.AddMember(roleTokenCreator, operator) })
 	for _, u := range w.cfg.Users() {
 		id, err := w.cfg.IdentityFor(u)
 		must(w.t, err)
