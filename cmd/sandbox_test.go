@@ -1,0 +1,121 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/gcp"
+	"github.com/fedctl/fedctl/iostreams"
+)
+
+// `fedctl sandbox serve` answers the real Google clients, and prints the
+// export lines that point fedctl at it.
+func TestSandboxServeAnswersRealClients(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	f := cmdutil.NewFactory(ios, "test")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type ready struct{ endpoint, token string }
+	readyc := make(chan ready, 1)
+	done := make(chan error, 1)
+	opts := &SandboxServeOptions{Addr: "127.0.0.1:0", StatePath: filepath.Join(t.TempDir(), "state.json"),
+		ready: func(e, tok string) { readyc <- ready{e, tok} }}
+	go func() { done <- runSandboxServe(ctx, f, opts) }()
+	var r ready
+	select {
+	case r = <-readyc:
+	case err := <-done:
+		t.Fatalf("serve stopped: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	if !strings.Contains(out.String(), "export FEDCTL_API_ENDPOINT="+r.endpoint) || !strings.Contains(out.String(), "export FEDCTL_ACCESS_TOKEN=") {
+		t.Errorf("export lines missing:\n%s", out.String())
+	}
+	noSleep := gcp.RetryPolicy{Sleep: func(context.Context, time.Duration) error { return nil }}
+	c, err := gcp.New(ctx, gcp.Config{Endpoint: r.endpoint, AccessToken: r.token, Retry: noSleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.EnableServices(ctx, "demo-project", []string{"iam.googleapis.com"}); err != nil {
+		t.Fatalf("enable IAM through sandbox serve: %v", err)
+	}
+	p, err := c.GetProject(ctx, "demo-project")
+	if err != nil {
+		t.Fatalf("GetProject through sandbox serve: %v", err)
+	}
+	if p.Number == "" {
+		t.Errorf("project number missing: %+v", p)
+	}
+	sa, err := c.CreateServiceAccount(ctx, "demo-project", "served-sa", "Served", "")
+	if err != nil {
+		t.Fatalf("create SA: %v", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	// The state file kept what was created.
+	ios2, _, _, _ := iostreams.Test()
+	f2 := cmdutil.NewFactory(ios2, "test")
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	go func() { done <- runSandboxServe(ctx2, f2, opts) }()
+	r = <-readyc
+	c2, err := gcp.New(ctx2, gcp.Config{Endpoint: r.endpoint, AccessToken: r.token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c2.GetServiceAccount(ctx2, sa.Email); err != nil {
+		t.Errorf("SA not persisted across serve runs: %v", err)
+	}
+	cancel2()
+	<-done
+}
+
+// --sandbox keeps one project across commands, and `sandbox reset` starts over.
+func TestSandboxFlagKeepsStateAcrossCommands(t *testing.T) {
+	stateHome := t.TempDir()
+	runSandbox := func(args ...string) result {
+		t.Helper()
+		ios, _, out, errOut := iostreams.Test()
+		f := cmdutil.NewFactory(ios, "test")
+		f.Getenv = func(k string) string {
+			if k == "XDG_STATE_HOME" {
+				return stateHome
+			}
+			return ""
+		}
+		code := run(context.Background(), f, args)
+		return result{code, out.String(), errOut.String(), ios}
+	}
+	setup := []string{"--sandbox", "setup", "--yes", "--users", "alice@example.com", "--verifier", "user:operator@example.com", "--output", "json"}
+	r := runSandbox(setup...)
+	if r.code != 0 {
+		t.Fatalf("first setup: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var doc struct {
+		Plan struct {
+			HasChanges bool `json:"has_changes"`
+		} `json:"plan"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || !doc.Plan.HasChanges {
+		t.Fatalf("first setup should change things (err %v):\n%s", err, r.stdout)
+	}
+	r = runSandbox(setup...)
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != 0 || doc.Plan.HasChanges {
+		t.Fatalf("second setup should find the state of the first (exit %d, err %v):\n%s", r.code, err, r.stdout)
+	}
+	if r = runSandbox("sandbox", "reset"); r.code != 0 {
+		t.Fatalf("reset: exit %d: %s", r.code, r.stderr)
+	}
+	r = runSandbox(setup[:len(setup)-2]...)
+	if r.code != 0 || !strings.Contains(r.stdout, "to add") {
+		t.Fatalf("after reset, setup should start over (exit %d):\n%s", r.code, r.stdout)
+	}
+}
