@@ -4,11 +4,13 @@ package audit
 // on the skipping scanner of jsonscan.go. Each reads only the members named
 // in its switch; everything else is skipped.
 
-func decodeEntry(data []byte, raw *rawEntry) error {
+// decodeEntry decodes the LogEntry object at the start of data and returns
+// the number of bytes it spans (what follows it is not looked at).
+func decodeEntry(data []byte, raw *rawEntry) (int, error) {
 	s := &scanner{b: data}
 	if s.peek() != '{' {
 		s.fail("entry is not an object")
-		return s.err
+		return 0, s.err
 	}
 	s.object(func(k []byte) {
 		switch string(k) {
@@ -37,7 +39,10 @@ func decodeEntry(data []byte, raw *rawEntry) error {
 			s.skip()
 		}
 	})
-	return s.err
+	if s.err != nil {
+		return 0, s.err
+	}
+	return s.i, nil
 }
 
 func decodeAudit(data []byte, pp *rawAudit) error {

@@ -10,7 +10,11 @@
 //	event.go     Event, Kind
 //	parse.go     the fast LogEntry → Event parser (both BigQuery payload styles)
 //	filter.go    the Logging filter builder for server-side selection
-//	stream.go    entries.list page by page; Follow (poll, cursor, dedupe)
+//	stream.go    Reader: entries.list page by page; Follow (poll, cursor, dedupe)
+//	entrieslist.go  entries.list posted and its response streamed, entry by
+//	             entry, into the parser (no generated-client decode)
+//	jsonstream.go   a JSON document read through a fixed window (jsonscan.go
+//	             skipping scanner on a stream)
 //	seen.go      the bounded insertId / job-ID set
 //	correlate.go pairing a query with the mint that produced its token
 //	federation.go who belongs to the federation; bypass classification

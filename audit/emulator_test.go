@@ -38,7 +38,15 @@ func (e *env) seed(entries ...map[string]any) {
 	e.ts.AppendLogEntries(raws...)
 }
 
+// reader is the streaming Reader every command uses (NewReader).
 func (e *env) reader(pageSize int64) *Reader {
+	r := NewReader(e.c)
+	r.PageSize = pageSize
+	return r
+}
+
+// clientReader reads through the generated Logging client instead.
+func (e *env) clientReader(pageSize int64) *Reader {
 	return &Reader{Logging: e.c.Logging, PageSize: pageSize}
 }
 

@@ -1,10 +1,12 @@
 package audit
 
 import (
-	"encoding/json"
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // scanner walks JSON bytes, decoding only the values asked for and skipping
@@ -116,23 +118,32 @@ func (s *scanner) array(elem func()) {
 }
 
 // rawString returns the bytes of the string at the cursor, without the
-// quotes and still escaped, and advances past it.
+// quotes and still escaped, and advances past it. The closing quote is
+// found with bytes.IndexByte (vectorised): strings are most of an entry's
+// bytes, and a byte-wise loop over them was the parser's largest cost.
 func (s *scanner) rawString() ([]byte, bool) {
 	if s.peek() != '"' {
 		return nil, false
 	}
 	start := s.i + 1
-	for i := start; i < len(s.b); i++ {
-		switch s.b[i] {
-		case '"':
-			s.i = i + 1
-			return s.b[start:i], true
-		case '\\':
-			i++ // skip the escaped byte; \uXXXX's hex digits hold no quote
+	for from := start; ; {
+		j := bytes.IndexByte(s.b[from:], '"')
+		if j < 0 {
+			s.fail("unterminated string")
+			return nil, false
 		}
+		q := from + j
+		// The quote is escaped when an odd run of backslashes precedes it.
+		k := q
+		for k > start && s.b[k-1] == '\\' {
+			k--
+		}
+		if (q-k)%2 == 0 {
+			s.i = q + 1
+			return s.b[start:q], true
+		}
+		from = q + 1
 	}
-	s.fail("unterminated string")
-	return nil, false
 }
 
 // str decodes a string value; any other kind of value is skipped and "".
@@ -141,21 +152,93 @@ func (s *scanner) str() string {
 		s.skip()
 		return ""
 	}
-	start := s.i
 	raw, ok := s.rawString()
 	if !ok {
 		return ""
 	}
-	for _, c := range raw {
-		if c == '\\' {
-			var out string
-			if err := json.Unmarshal(s.b[start:s.i], &out); err != nil {
-				s.fail("string escape")
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw)
+	}
+	out, ok := unescape(raw)
+	if !ok {
+		s.fail("string escape")
+	}
+	return out
+}
+
+// unescape decodes the escapes of a JSON string's raw bytes (RFC 8259 §7),
+// surrogate pairs included; a lone surrogate becomes U+FFFD, as
+// encoding/json does.
+func unescape(raw []byte) (string, bool) {
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		if i++; i == len(raw) {
+			return "", false
+		}
+		switch raw[i] {
+		case '"', '\\', '/':
+			out = append(out, raw[i])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := hex4(raw[i+1:])
+			if !ok {
+				return "", false
 			}
-			return out
+			i += 4
+			if utf16.IsSurrogate(r) {
+				r2, ok := rune(0), false
+				if i+2 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+					r2, ok = hex4(raw[i+3:])
+				}
+				if dec := utf16.DecodeRune(r, r2); ok && dec != utf8.RuneError {
+					r = dec
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			return "", false
 		}
 	}
-	return string(raw)
+	return string(out), true
+}
+
+// hex4 reads the four hex digits of a \uXXXX escape.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }
 
 // strings decodes an array of strings.

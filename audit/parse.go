@@ -92,14 +92,24 @@ var ErrNotAudit = errors.New("not an audit log entry")
 // ParseEntry parses one LogEntry (JSON, as entries.list returns it or as
 // exported) into an Event.
 func ParseEntry(data []byte) (*Event, error) {
+	ev, _, err := parseEntryPrefix(data)
+	return ev, err
+}
+
+// parseEntryPrefix parses the LogEntry at the start of data and returns the
+// bytes it spans; n is 0 when data does not start with one whole entry
+// (malformed, or cut short), n > 0 with an error for a whole entry that is
+// no audit event.
+func parseEntryPrefix(data []byte) (ev *Event, n int, err error) {
 	var raw rawEntry
-	if err := decodeEntry(data, &raw); err != nil {
-		return nil, err
+	if n, err = decodeEntry(data, &raw); err != nil {
+		return nil, 0, err
 	}
 	if raw.ProtoPayload == nil {
-		return nil, ErrNotAudit
+		return nil, n, ErrNotAudit
 	}
-	return raw.event(raw.ProtoPayload)
+	ev, err = raw.event(raw.ProtoPayload)
+	return ev, n, err
 }
 
 // FromLogEntry converts an entry decoded by the Logging client: only its

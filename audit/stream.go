@@ -3,7 +3,10 @@ package audit
 import (
 	"context"
 	"errors"
+	"net/http"
 	"time"
+
+	"github.com/fedctl/fedctl/gcp"
 
 	logging "google.golang.org/api/logging/v2"
 )
@@ -11,17 +14,37 @@ import (
 // DefaultPageSize is the entries.list page size (the API's maximum).
 const DefaultPageSize = 1000
 
+// defaultLoggingBaseURL is production Logging, for a Reader given neither
+// BaseURL nor Logging.
+const defaultLoggingBaseURL = "https://logging.googleapis.com/"
+
 // ErrStop, returned by a callback, ends a read early without an error.
 var ErrStop = errors.New("stop reading")
 
 // Reader streams audit events from the Logging API, one page in memory at
 // a time (SPEC §6).
+//
+// With HTTP set (NewReader does) it posts entries.list itself and parses
+// each entry straight from the response stream (entrieslist.go); a Reader
+// with only Logging set goes through the generated client, which decodes
+// every entry in full first and is several times slower.
 type Reader struct {
+	// HTTP is an authenticated client (gcp.Client.HTTPClient) and BaseURL
+	// the Logging base URL with its trailing slash (gcp.Client.LoggingBaseURL;
+	// Logging.BasePath when empty).
+	HTTP    *http.Client
+	BaseURL string
+	// Logging is the generated client, used when HTTP is nil.
 	Logging  *logging.Service
 	PageSize int64 // DefaultPageSize when zero
 	// Skipped counts entries that could not be parsed (never fatal: one
 	// odd entry must not hide the rest of the trail).
 	Skipped int
+}
+
+// NewReader is a Reader on c's Logging API, on the streaming path.
+func NewReader(c *gcp.Client) *Reader {
+	return &Reader{HTTP: c.HTTPClient(), BaseURL: c.LoggingBaseURL(), Logging: c.Logging}
 }
 
 // Read calls fn for every event the selection matches, in timestamp order.
@@ -37,27 +60,65 @@ func (r *Reader) Read(ctx context.Context, sel Selection, fn func(*Event) error)
 		OrderBy:       "timestamp asc",
 		PageSize:      size,
 	}
-	err := r.Logging.Entries.List(req).Pages(ctx, func(resp *logging.ListLogEntriesResponse) error {
+	var err error
+	if r.HTTP != nil {
+		err = r.readRaw(ctx, req, sel, fn)
+	} else {
+		err = r.readClient(ctx, req, sel, fn)
+	}
+	if errors.Is(err, ErrStop) {
+		return nil
+	}
+	return err
+}
+
+// readRaw pages through entries.list on the streaming path.
+func (r *Reader) readRaw(ctx context.Context, req *logging.ListLogEntriesRequest, sel Selection, fn func(*Event) error) error {
+	base := r.BaseURL
+	if base == "" && r.Logging != nil {
+		base = r.Logging.BasePath
+	}
+	if base == "" {
+		base = defaultLoggingBaseURL
+	}
+	for {
+		next, err := listEntriesPage(ctx, r.HTTP, base, req, func(ev *Event, err error) error {
+			return r.deliver(&sel, fn, ev, err)
+		})
+		// As the client's Pages: on until a page comes without a token
+		// (a page may be empty and still have one).
+		if err != nil || next == "" {
+			return err
+		}
+		req.PageToken = next
+	}
+}
+
+// readClient pages through entries.list with the generated client.
+func (r *Reader) readClient(ctx context.Context, req *logging.ListLogEntriesRequest, sel Selection, fn func(*Event) error) error {
+	return r.Logging.Entries.List(req).Pages(ctx, func(resp *logging.ListLogEntriesResponse) error {
 		for i, le := range resp.Entries {
 			ev, err := FromLogEntry(le)
 			resp.Entries[i] = nil // let the page's entries go as soon as they are read
-			if err != nil {
-				r.Skipped++
-				continue
-			}
-			if !sel.Match(ev) {
-				continue
-			}
-			if err := fn(ev); err != nil {
+			if err := r.deliver(&sel, fn, ev, err); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if errors.Is(err, ErrStop) {
+}
+
+// deliver hands a parsed entry to fn if sel wants it; an entry that did
+// not parse is counted and passed over.
+func (r *Reader) deliver(sel *Selection, fn func(*Event) error, ev *Event, err error) error {
+	if err != nil {
+		r.Skipped++
 		return nil
 	}
-	return err
+	if !sel.Match(ev) {
+		return nil
+	}
+	return fn(ev)
 }
 
 // Follower keeps reading new events (tail --follow). Each poll reads from

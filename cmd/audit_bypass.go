@@ -70,7 +70,7 @@ func runAuditBypass(cmd *cobra.Command, f *cmdutil.Factory, opts *auditBypassOpt
 	cs := ios.ColorScheme()
 	jsonOut := f.Output().IsJSON()
 	out := auditBypassJSON{Project: cfg.Project, Since: since, Bypasses: []*audit.Bypass{}}
-	reader := &audit.Reader{Logging: client.Logging}
+	reader := audit.NewReader(client)
 	n := 0
 	err = audit.FindBypasses(ctx, reader, audit.Selection{Project: cfg.Project, Since: since}, fed, opts.strict,
 		func(b *audit.Bypass) error {

@@ -83,7 +83,7 @@ func runAuditReport(cmd *cobra.Command, f *cmdutil.Factory, opts *auditReportOpt
 			return err
 		}
 		rep := &audit.Report{Federation: fed, Strict: opts.strict}
-		reader := &audit.Reader{Logging: client.Logging}
+		reader := audit.NewReader(client)
 		if err := reader.Read(ctx, audit.Selection{Project: cfg.Project, Since: since},
 			func(e *audit.Event) error { rep.Add(e); return nil }); err != nil {
 			return err

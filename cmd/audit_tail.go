@@ -124,7 +124,7 @@ func runAuditTail(cmd *cobra.Command, f *cmdutil.Factory, opts *auditTailOptions
 		arr = &jsonArray{w: ios.Out}
 		write = arr.add
 	}
-	reader := &audit.Reader{Logging: client.Logging}
+	reader := audit.NewReader(client)
 	var follower *audit.Follower
 	if opts.follow {
 		follower = &audit.Follower{Reader: reader, Interval: opts.interval}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/engine"
 	"github.com/fedctl/fedctl/gcp"
+	"github.com/fedctl/fedctl/wif"
 )
 
 // fedScope says which of the shared federation flags a command takes (SPEC
@@ -46,6 +48,12 @@ type fedFlags struct {
 	pool, provider, issuerURI, attributeMapping, attributeCondition string
 	allowedAudiences, targetSA, principalSet                        string
 
+	// wif extras (flags only: per-invocation decisions or file inputs).
+	preset, presetValues, principal, jwksFile string
+	direct                                    bool
+	allowUnconditioned, allowWildcard         bool
+	credConfig, credSource                    string
+
 	dataAccessLogs           bool
 	verifier                 string
 	adminKeyFile, hoopPolicy string
@@ -72,10 +80,19 @@ func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 	fl.StringVar(&ff.allowedAudiences, "allowed-audiences", "", "wif: allowed audiences, comma-separated")
 	fl.StringVar(&ff.targetSA, "target-sa", "", "wif: target service account `ID`")
 	fl.StringVar(&ff.principalSet, "principal-set", "", "wif: who may impersonate the target SA (`attribute.NAME/VALUE`)")
+	fl.StringVar(&ff.preset, "preset", "", "wif: fill issuer, mapping and a tenant-pinning condition for `NAME` ("+strings.Join(wif.PresetNames(), ", ")+")")
+	fl.StringVar(&ff.presetValues, "preset-values", "", "wif: the preset's tenant values, `k=v,...` (e.g. repository_owner_id=123,repository=acme/app)")
+	fl.StringVar(&ff.principal, "principal", "", "wif: one federated subject may impersonate the target SA (`subject/SUB`) instead of a principal set")
+	fl.BoolVar(&ff.direct, "direct", false, "wif: no target SA; grant the data roles to the principal set itself")
+	fl.StringVar(&ff.jwksFile, "jwks-file", "", "wif: the issuer's public keys (JWKS JSON `FILE`) for issuers that do not publish them")
 	fl.StringVar(&ff.verifier, "verifier", "", "Let `MEMBER` (e.g. user:you@acme.com) verify keylessly: Token Creator on the admin SA")
 	fl.IntVar(&ff.concurrency, "concurrency", 0, "Parallel API calls (default 16)")
 	fl.DurationVar(&ff.wait, "wait", 0, "How long to wait for IAM propagation")
 	if scope&fedOutputs != 0 {
+		fl.BoolVar(&ff.allowUnconditioned, "allow-unconditioned", false, "wif: accept a provider without an attribute condition (any token of the issuer passes)")
+		fl.BoolVar(&ff.allowWildcard, "allow-wildcard", false, "wif: accept the whole pool (principalSet …/*) as who may impersonate")
+		fl.StringVar(&ff.credConfig, "cred-config", "", "wif: write an external_account credential configuration to `FILE` (as gcloud create-cred-config)")
+		fl.StringVar(&ff.credSource, "credential-source", "", "wif: where the workload reads its OIDC token, a file `PATH` or an http(s) URL (for --cred-config)")
 		fl.BoolVar(&ff.dataAccessLogs, "data-access-logs", false, "Also enable the Data Access audit logs of IAM and BigQuery")
 		fl.StringVar(&ff.hoopPolicy, "hoop-policy", "", "Write Hoop's federation policy (gcp_iam) to `FILE`")
 	}
@@ -83,6 +100,7 @@ func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 		fl.StringVar(&ff.adminKeyFile, "admin-key-file", "", "Admin service account key `FILE` (setup writes it, mode 0600, never overwriting)")
 	}
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"impersonation", "wif", "oauth"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("preset", cobra.FixedCompletions(wif.PresetNames(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("grant", cobra.FixedCompletions([]string{"per-user", "project"}, cobra.ShellCompDirectiveNoFileComp))
 }
 
@@ -100,6 +118,9 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags) (*config.C
 		}
 	}
 	if err := cfg.Apply(ff.overlay(cmd.Flags(), f)); err != nil {
+		return nil, cmdutil.FlagErrorWrap(err)
+	}
+	if err := ff.applyWIF(cmd.Flags(), cfg); err != nil {
 		return nil, cmdutil.FlagErrorWrap(err)
 	}
 	if cfg.Project == "" {

@@ -33,6 +33,9 @@ With --output json, the plan is one JSON document (format_version "1.0").`,
 			if err != nil {
 				return err
 			}
+			if err := wifPreflight(f, cfg, &opts.fed); err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			printNotes(f, cfg)
 			_, eng, err := newEngine(ctx, f, cfg)

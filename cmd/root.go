@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/internal/completion"
 )
 
 func init() {
@@ -11,6 +12,10 @@ func init() {
 	// when a subcommand defines its own persistent hooks.
 	cobra.EnableTraverseRunHooks = true
 }
+
+// NewRootCmd builds the fedctl command tree over f, for the tools that
+// document it (man pages, completions, the docs test).
+func NewRootCmd(f *cmdutil.Factory) *cobra.Command { return newRootCmd(f) }
 
 // newRootCmd builds the fedctl command tree over f. Every global flag of
 // SPEC §2 binds into f.Globals.
@@ -72,5 +77,7 @@ through whom.`,
 		newSandboxCmd(f),
 		newVersionCmd(f),
 	)
+	// Free-form flags (--users, --roles ...) must not offer file names.
+	completion.NoFilesByDefault(root)
 	return root
 }

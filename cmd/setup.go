@@ -4,20 +4,24 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fedctl/fedctl/cmdutil"
 	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/emulator"
 	"github.com/fedctl/fedctl/engine"
 	"github.com/fedctl/fedctl/gcp"
 	"github.com/fedctl/fedctl/verify"
+	"github.com/fedctl/fedctl/wizard"
 )
 
 type setupOptions struct {
-	fed    fedFlags
-	dryRun bool
-	yes    bool
+	fed        fedFlags
+	dryRun     bool
+	yes        bool
+	accessible bool
 }
 
 func newSetupCmd(f *cmdutil.Factory) *cobra.Command {
@@ -28,17 +32,33 @@ func newSetupCmd(f *cmdutil.Factory) *cobra.Command {
 		Long: `Set up keyless, per-identity BigQuery access in one of three modes:
 impersonation, wif (Workload Identity Federation) or oauth.
 
-Non-interactively from flags and/or --config FILE: setup reads the live
+On a terminal without --yes (or --dry-run) setup is a wizard that asks for
+everything step by step, prefilled from the flags and --config; --accessible
+(or TERM=dumb) asks line by line instead. Non-interactively from flags
+and/or --config FILE: setup reads the live
 state, shows a plan, applies it on confirmation (--yes in scripts), then runs
 the verification table. --dry-run shows the plan and changes nothing.
 Running it again changes nothing and says so.`,
 		Example: `  fedctl setup --yes --project my-proj --users alice@acme.com,bob@acme.com
   fedctl setup --config federation.yaml --dry-run
-  fedctl setup --yes --users-file users.txt --verifier user:me@acme.com --hoop-policy hoop.yaml`,
+  fedctl setup --yes --users-file users.txt --verifier user:me@acme.com --hoop-policy hoop.yaml
+  fedctl setup --yes --preset gumloop --principal-set attribute.org/ORG123 --target-sa bigquery-runner
+  fedctl setup --yes --preset github --preset-values repository_owner_id=1234567,repository=acme/app \
+    --target-sa gh-runner --cred-config creds.json --credential-source /var/run/oidc/token`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if useWizard(f, opts) {
+				cfg, err := loadWizardConfig(cmd, f, &opts.fed)
+				if err != nil {
+					return err
+				}
+				return wizard.Run(cmd.Context(), f, cfg, wizard.Options{Accessible: opts.accessible, Verifier: suggestedVerifier(f)})
+			}
 			cfg, err := loadConfig(cmd, f, &opts.fed)
 			if err != nil {
+				return err
+			}
+			if err := wifPreflight(f, cfg, &opts.fed); err != nil {
 				return err
 			}
 			return runSetup(cmd.Context(), f, cfg, opts)
@@ -47,7 +67,59 @@ Running it again changes nothing and says so.`,
 	addFedFlags(cmd, &opts.fed, fedSetup)
 	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "Show the plan and change nothing")
 	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "Apply without asking (required when not on a terminal)")
+	cmd.Flags().BoolVar(&opts.accessible, "accessible", false, "Run the wizard as plain line prompts (also with TERM=dumb)")
 	return cmd
+}
+
+// useWizard: on a terminal (stdin and stdout), without --yes or --dry-run,
+// and with text output, setup is the wizard (SPEC §2). Everywhere else the
+// scripted path runs, and without a terminal the wizard never starts.
+func useWizard(f *cmdutil.Factory, opts *setupOptions) bool {
+	return !opts.yes && !opts.dryRun && f.IOStreams.CanPrompt() && !f.Output().IsJSON()
+}
+
+// loadWizardConfig is loadConfig without the preflight: --config and the
+// flags only prefill the wizard, whose screens ask for what is missing and
+// validate each answer. A malformed file or flag is still a usage error.
+func loadWizardConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags) (*config.Config, error) {
+	cfg := &config.Config{}
+	if ff.configFile != "" {
+		var err error
+		if cfg, err = config.Load(ff.configFile); err != nil {
+			return nil, cmdutil.FlagErrorWrap(err)
+		}
+	}
+	if err := cfg.Apply(ff.overlay(cmd.Flags(), f)); err != nil {
+		return nil, cmdutil.FlagErrorWrap(err)
+	}
+	if cfg.Project == "" {
+		if p, err := f.Project(); err == nil {
+			cfg.Project = p
+		}
+	}
+	cfg.ApplyDefaults()
+	return cfg, nil
+}
+
+// suggestedVerifier is the member the wizard offers as --verifier: the
+// signed-in gcloud account when the environment names it, the sandbox's
+// operator with --sandbox.
+func suggestedVerifier(f *cmdutil.Factory) string {
+	if f.Globals.Sandbox {
+		return emulator.DefaultSeed.Operator
+	}
+	getenv := f.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	acct := getenv("CLOUDSDK_CORE_ACCOUNT")
+	switch {
+	case acct == "":
+		return ""
+	case strings.HasSuffix(acct, ".gserviceaccount.com"):
+		return "serviceAccount:" + acct
+	}
+	return "user:" + acct
 }
 
 // setupJSON is setup's one JSON document: the plan, what was applied and
@@ -90,8 +162,8 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 		return nil
 	}
 
-	// TODO(wizard): on a terminal without --yes, setup becomes the TUI
-	// wizard; until it lands, the plan above is confirmed with a prompt.
+	// On a terminal without --yes the wizard ran instead (useWizard); a
+	// terminal reaches this prompt only with --output json.
 	if plan.HasChanges() && !opts.yes {
 		if !ios.CanPrompt() {
 			return cmdutil.NoTTYError("--yes")
@@ -108,6 +180,9 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 	if plan.HasChanges() {
 		res, err := eng.Apply(ctx, plan)
 		doc.Apply = engine.NewSummary(res)
+		if err == nil {
+			err = writeCredConfig(client, doc.Apply.WIF, &opts.fed)
+		}
 		if !jsonOut {
 			fmt.Fprintln(ios.Out)
 			if rerr := engine.RenderSummaryText(ios.Out, doc.Apply, ios.ColorScheme()); rerr != nil {
@@ -116,6 +191,17 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 		}
 		if err != nil {
 			return err
+		}
+	}
+	if !plan.HasChanges() {
+		// Nothing to apply, but the integration values and the credential
+		// configuration are still what the operator came for.
+		out := plan.Desired().WIFOutputs()
+		if err := writeCredConfig(client, out, &opts.fed); err != nil {
+			return err
+		}
+		if out != nil && !jsonOut {
+			engine.RenderWIFOutputsTo(ios.Out, out, ios.ColorScheme())
 		}
 	}
 	return runVerification(ctx, f, client, cfg, doc)

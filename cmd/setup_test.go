@@ -218,6 +218,8 @@ func TestTeardownLeavesForeignAndNeedsYes(t *testing.T) {
 
 // On a terminal without --yes, setup shows the plan and asks; "n" aborts
 // (exit 130) with nothing written, "y" applies.
+// On a terminal, setup with --output json (no wizard: stdout is a JSON
+// document) asks on stderr before applying.
 func TestSetupConfirmsOnTerminal(t *testing.T) {
 	srv := newFedServer(t)
 	for _, tc := range []struct {
@@ -237,7 +239,7 @@ func TestSetupConfirmsOnTerminal(t *testing.T) {
 		}
 		before := setupWrites(srv.Stats())
 		code := run(context.Background(), f, []string{"--api-endpoint", srv.Endpoint, "--project", "demo-project",
-			"setup", "--users", "alice@acme.com", "--verifier", "user:operator@example.com"})
+			"setup", "--output", "json", "--users", "alice@acme.com", "--verifier", "user:operator@example.com"})
 		if code != tc.code {
 			t.Fatalf("answer %q: exit %d, want %d\n%s\n%s", tc.answer, code, tc.code, out, errOut)
 		}
@@ -248,5 +250,33 @@ func TestSetupConfirmsOnTerminal(t *testing.T) {
 		if (tc.code == 0) != (wrote > 0) {
 			t.Errorf("answer %q: %d writes", tc.answer, wrote)
 		}
+	}
+}
+
+// On a terminal without --yes, setup opens the wizard; its accessible
+// (line-prompt) form aborts on end of input with nothing written: the
+// wizard never hangs waiting for keys.
+func TestSetupOnTerminalOpensWizard(t *testing.T) {
+	srv := newFedServer(t)
+	ios, _, out, errOut := iostreams.Test()
+	ios.SetStdinTTY(true)
+	ios.SetStdoutTTY(true)
+	f := cmdutil.NewFactory(ios, "1.2.3")
+	f.Getenv = func(k string) string {
+		if k == cmdutil.EnvAccessToken {
+			return srv.Token
+		}
+		return ""
+	}
+	code := run(context.Background(), f, []string{"--api-endpoint", srv.Endpoint, "--project", "demo-project",
+		"setup", "--accessible", "--users", "alice@acme.com"})
+	if code != cmdutil.ExitCancel {
+		t.Fatalf("exit %d, want %d (abort on end of input)\n%s\n%s", code, cmdutil.ExitCancel, out, errOut)
+	}
+	if w := setupWrites(srv.Stats()); w != 0 {
+		t.Errorf("the aborted wizard made %d writes", w)
+	}
+	if strings.Contains(errOut.String(), "Apply these changes? [y/N]") {
+		t.Errorf("the scripted prompt appeared instead of the wizard:\n%s", errOut)
 	}
 }

@@ -18,6 +18,8 @@ type verifyOptions struct {
 	all        bool
 	probeQuery string
 	showToken  bool
+	// wif: a subject token (live exchange) or claims (local evaluation).
+	subjectTokenFile, claimsFile string
 }
 
 func newVerifyCmd(f *cmdutil.Factory) *cobra.Command {
@@ -50,6 +52,9 @@ Exits 0 when every check passes (warnings allowed), 3 when any fails.`,
 	fl.BoolVar(&opts.all, "all", false, "Verify every user of the configuration")
 	fl.StringVar(&opts.probeQuery, "probe-query", verify.DefaultProbeQuery, "BigQuery `SQL` run with each minted token")
 	fl.BoolVar(&opts.showToken, "show-token", false, "Print the minted tokens (secrets!)")
+	fl.StringVar(&opts.subjectTokenFile, "subject-token-file", "", "wif: a JWT from the workload's IdP (`FILE`): evaluated locally, then exchanged (STS → impersonation → probe)")
+	fl.StringVar(&opts.claimsFile, "claims", "", "wif: a token's claims as a JSON `FILE`: evaluated locally (issuer, audience, expiry, mapping, condition, binding)")
+	cmd.MarkFlagsMutuallyExclusive("subject-token-file", "claims")
 	return cmd
 }
 
@@ -73,6 +78,9 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 	}
 	vo.Users, vo.Preflight = users, problems
 	vo.ProbeQuery, vo.ShowToken = opts.probeQuery, opts.showToken
+	if err := wifTokenOptions(&vo, opts.subjectTokenFile, opts.claimsFile); err != nil {
+		return err
+	}
 
 	ctx := cmd.Context()
 	client, err := f.GCP(ctx)
@@ -143,6 +151,9 @@ func loadVerifyConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags) (*co
 		}
 	}
 	if err := cfg.Apply(ff.overlay(cmd.Flags(), f)); err != nil {
+		return nil, nil, cmdutil.FlagErrorWrap(err)
+	}
+	if err := ff.applyWIF(cmd.Flags(), cfg); err != nil {
 		return nil, nil, cmdutil.FlagErrorWrap(err)
 	}
 	if cfg.Project == "" {

@@ -22,4 +22,7 @@
 //	iam_policy.go  getIamPolicy/setIamPolicy rules of projects and SAs
 //	(per API)    serviceusage.go, crm.go, iam_serviceaccounts.go, iam_keys.go,
 //	             iamcredentials.go, oauth2.go, bigquery.go, logging.go, auditlog.go
+//	wif_pools.go workload identity pools and providers (soft delete, LROs)
+//	sts.go       the STS token exchange (mapping and condition via package wif)
+//	oidc_issuer.go demo OIDC issuers that mint subject tokens for the sandbox
 package emulator

@@ -184,7 +184,11 @@ func addresses(cs []*Change) []string {
 // members and audit logs — and each service account's) together with the
 // admin key and the Hoop policy file.
 //
-// Teardown: remove members from the policies → delete the service accounts.
+// Teardown: remove members from the policies → delete the service accounts
+// → soft-delete the wif provider, then its pool.
+//
+// wif setup: APIs → pool (create or undelete) → provider and target SA →
+// policy writes.
 func (e *Engine) phases(p *Plan) [][]step {
 	d, live := p.desired, p.live
 	created := map[string]bool{} // SA emails created in this run
@@ -202,7 +206,7 @@ func (e *Engine) phases(p *Plan) [][]step {
 		targets[t.Address()] = t
 	}
 	var apis []*Change
-	var creates, writes, deletes []step
+	var pools, providers, creates, writes, deletes, wifDeletes []step
 	for _, c := range p.Changes {
 		if c.Action == ActionNoop {
 			continue
@@ -226,6 +230,15 @@ func (e *Engine) phases(p *Plan) [][]step {
 			writes = append(writes, e.policyStep(c, d, t, live.Policies[t], p.Operation == OpTeardown, fresh))
 		case KindAdminKey:
 			writes = append(writes, e.keyStep(c, d, created[lower(d.Admin.Email)]))
+		case KindWIFPool, KindWIFProvider:
+			switch {
+			case c.Action == ActionDelete:
+				wifDeletes = append(wifDeletes, e.wifDeleteStep(c, d))
+			case c.Kind == KindWIFPool:
+				pools = append(pools, e.poolStep(c, d))
+			default:
+				providers = append(providers, e.providerStep(c, d))
+			}
 		case KindLocalFile:
 			writes = append(writes, step{name: "write " + c.Address, changes: []*Change{c}, run: func(context.Context) error { return writeHoopPolicy(d) }})
 		}
@@ -243,9 +256,15 @@ func (e *Engine) phases(p *Plan) [][]step {
 		}})
 	}
 	if p.Operation == OpTeardown {
-		return appendNonEmpty(out, writes, deletes)
+		// The provider goes before its pool (wifDeletes is in that order).
+		out = appendNonEmpty(out, writes, deletes)
+		for _, s := range wifDeletes {
+			out = append(out, []step{s})
+		}
+		return out
 	}
-	return appendNonEmpty(out, creates, writes)
+	// The pool before its provider; the provider with the service accounts.
+	return appendNonEmpty(out, pools, append(providers, creates...), writes)
 }
 
 func appendNonEmpty(out [][]step, phases ...[]step) [][]step {

@@ -60,6 +60,9 @@ type Desired struct {
 	// Roles are the data roles.
 	Roles []string
 
+	// WIF is the wif mode's pool, provider and principal (nil otherwise).
+	WIF *WIFSpec
+
 	byTarget map[PolicyTarget][]Membership // MembershipsOf's index
 }
 
@@ -68,7 +71,7 @@ var ErrModeNotSupported = errors.New("mode not supported by the engine yet")
 
 // NewDesired builds the desired state of cfg, which must have passed
 // preflight (cfg.ApplyDefaults and cfg.Validate). projectNumber may be ""
-// when the mode does not need it (impersonation, oauth).
+// when the mode does not need it (impersonation, oauth; wif does).
 func NewDesired(cfg *config.Config, projectNumber string) (*Desired, error) {
 	d := &Desired{
 		Project:        cfg.Project,
@@ -90,8 +93,12 @@ func NewDesired(cfg *config.Config, projectNumber string) (*Desired, error) {
 		}
 	case config.ModeOAuth:
 		d.buildOAuth(cfg)
+	case config.ModeWIF:
+		if err := d.buildWIF(cfg); err != nil {
+			return nil, err
+		}
 	default:
-		return nil, fmt.Errorf("%w: %s (impersonation and oauth are)", ErrModeNotSupported, d.Mode)
+		return nil, fmt.Errorf("%w: %s", ErrModeNotSupported, d.Mode)
 	}
 	if cfg.Audit.DataAccessLogs {
 		for _, svc := range dataAccessLogServices {

@@ -26,6 +26,11 @@ type Live struct {
 	// SA that carries a managed membership. An SA that does not exist yet
 	// has no entry (its policy is known empty; it is never read).
 	Policies map[PolicyTarget]*gcp.Policy
+	// Pool and Provider are wif mode's (nil: absent; a soft-deleted one is
+	// present in state DELETED). WIFUnknown: not readable, the IAM API is off.
+	Pool       *gcp.WorkloadIdentityPool
+	Provider   *gcp.WorkloadIdentityProvider
+	WIFUnknown bool
 }
 
 // Exists reports whether the service account email exists.
@@ -94,6 +99,9 @@ func (e *Engine) read(ctx context.Context, build func(projectNumber string) (*De
 	}
 
 	g, gctx = errgroup.WithContext(ctx)
+	if d.WIF != nil {
+		g.Go(func() error { return e.readWIF(gctx, d.WIF, live) })
+	}
 	for _, t := range d.PolicyTargets() {
 		if t.Type != TargetServiceAccount || !live.Exists(t.Name) {
 			continue

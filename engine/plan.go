@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/gcp"
@@ -138,6 +139,16 @@ func diffSetup(d *Desired, live *Live) *Plan {
 			c.Action, c.Reason = ActionCreate, "required by "+string(d.Mode)+" mode"
 		}
 		p.Changes = append(p.Changes, c)
+	}
+
+	if d.WIF != nil {
+		p.Changes = append(p.Changes, wifChanges(d, live)...)
+		if d.WIF.Provider.AttributeCondition == "" {
+			p.Warnings = append(p.Warnings, UnconditionedWarning)
+		}
+		if strings.HasSuffix(d.WIF.Member, "/*") {
+			p.Warnings = append(p.Warnings, WildcardWarning)
+		}
 	}
 
 	for _, sa := range d.ServiceAccounts {

@@ -20,7 +20,8 @@ const PlanFormatVersion = "1.0"
 //	  "summary": {"add": 3, "change": 2, "destroy": 0, "no_op": 1},
 //	  "changes": [                          // every managed resource, in apply order
 //	    {"address": "service_account.user[\"alice@acme.com\"]",
-//	     "kind": "api" | "service_account" | "iam_policy" | "service_account_key" | "local_file",
+//	     "kind": "api" | "service_account" | "iam_policy" | "service_account_key" | "local_file"
+//	           | "workload_identity_pool" | "workload_identity_pool_provider",
 //	     "action": "create" | "update" | "delete" | "no-op",
 //	     "reason": "...",                   // optional
 //	     "before": {...} | null,            // null: does not exist before
@@ -38,7 +39,10 @@ const PlanFormatVersion = "1.0"
 // account_id, display_name, unique_id, users}; iam_policy {bindings: [{role,
 // members, condition}], audit_configs: [{service, log_types}]} restricted to
 // the roles and services fedctl manages there; service_account_key and
-// local_file {path, mode}.
+// local_file {path, mode}; workload_identity_pool {name, state, disabled,
+// display_name, expire_time}; workload_identity_pool_provider {name, state,
+// disabled, issuer_uri, allowed_audiences, attribute_mapping,
+// attribute_condition, jwks}.
 type PlanJSON struct {
 	FormatVersion string    `json:"format_version"`
 	Operation     Operation `json:"operation"`

@@ -70,6 +70,10 @@ func renderChange(tw *errWriter, c *Change, cs *iostreams.ColorScheme) {
 		}
 	case *FileState:
 		tw.printf("        path:  %s (mode %s)\n", st.Path, st.Mode)
+	case *PoolState:
+		renderPool(tw, c, st)
+	case *ProviderState:
+		renderProvider(tw, c, st, cs)
 	}
 	if d := c.Delta; d != nil {
 		for _, m := range d.Add {

@@ -29,7 +29,9 @@ type Summary struct {
 	AdminKeyFile        string        `json:"admin_key_file,omitempty"`
 	HoopPolicyFile      string        `json:"hoop_policy_file,omitempty"`
 	Verifier            string        `json:"verifier,omitempty"`
-	Warnings            []string      `json:"warnings"`
+	// WIF holds the values an integrator pastes (wif mode).
+	WIF      *WIFOutputs `json:"wif,omitempty"`
+	Warnings []string    `json:"warnings"`
 }
 
 // UserSummary maps a user to the service account that stands for them.
@@ -88,6 +90,7 @@ func NewSummary(res *Result) *Summary {
 	if p.Operation == OpTeardown {
 		return s
 	}
+	s.WIF = d.WIFOutputs()
 	for _, id := range d.Identities {
 		s.Users = append(s.Users, UserSummary{User: id.User, ServiceAccount: id.Email})
 	}
@@ -137,6 +140,9 @@ func RenderSummaryText(w io.Writer, s *Summary, cs *iostreams.ColorScheme) error
 		if s.HoopPolicyFile != "" {
 			tw.printf("  Hoop policy file:      %s\n", s.HoopPolicyFile)
 		}
+	}
+	if w := s.WIF; w != nil {
+		RenderWIFOutputs(tw, w, cs)
 	}
 	if len(s.Users) > 0 {
 		tw.printf("\n%s\n", cs.Bold("Identities"))

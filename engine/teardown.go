@@ -19,6 +19,9 @@ import (
 //     owns them.
 //   - local files (the admin key dies with the admin service account).
 //
+// A wif pool and provider are soft-deleted last (Google keeps them 30 days,
+// and a later setup undeletes them).
+//
 // A service account's own policy goes with it, so memberships on deleted
 // service accounts need no separate edit; members fedctl did not add there
 // are reported as warnings, since deleting the account drops them too.
@@ -56,6 +59,9 @@ func diffTeardown(d *Desired, live *Live) *Plan {
 			c.Reason = "does not exist"
 		}
 		p.Changes = append(p.Changes, c)
+	}
+	if d.WIF != nil {
+		p.Changes = append(p.Changes, wifTeardownChanges(d, live)...)
 	}
 	return p
 }

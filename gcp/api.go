@@ -13,6 +13,7 @@
 //	client.go          New, the per-API clients
 //	endpoint.go        the SPEC §4 endpoint layout, ServiceURL
 //	transport.go       bearer / user-agent / quota-project HTTP plumbing
+//	raw.go             HTTPClient, LoggingBaseURL: for callers that stream a response themselves
 //	trace.go, mask.go  the --verbose HTTP trace and token masking
 //	credentials.go     impersonation, GenerateAccessToken, key files
 //	project.go         GetProject

@@ -52,6 +52,16 @@ type Options struct {
 	// colliding SA IDs, Problem.User set): they become those users'
 	// template rows instead of stopping the whole run.
 	Preflight []config.Problem
+	// SubjectToken is a JWT from the workload's IdP (wif: --subject-token-file):
+	// its claims are evaluated locally, then it is exchanged live (STS →
+	// impersonation → probe). Never shown.
+	SubjectToken string
+	// Claims are a token's claims without the token (wif: --claims FILE):
+	// local evaluation only.
+	Claims map[string]any
+	// SubjectTokenSource names where the token or claims came from (rows'
+	// subject).
+	SubjectTokenSource string
 	// Progress, when set, hears about long waits (IAM propagation), for a
 	// line on stderr.
 	Progress func(format string, args ...any)

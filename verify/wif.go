@@ -78,7 +78,8 @@ func (r *runner) wifChecks(ctx context.Context) []Check {
 		holder = "serviceAccount:" + target
 	}
 	out = append(out, r.dataRolesRow(ScopeWIF, holder, holder))
-	return out
+	out = append(out, r.conditionRow())
+	return append(out, r.wifTokenChecks(ctx, proj.Number)...)
 }
 
 // dataRolesRow checks that member holds the data roles on the project.

@@ -4,24 +4,12 @@
 package clitree
 
 import (
-	_ "unsafe" // for go:linkname below
-
 	"github.com/spf13/cobra"
 
-	_ "github.com/fedctl/fedctl/cmd" // links in the function named below
+	"github.com/fedctl/fedctl/cmd"
 	"github.com/fedctl/fedctl/cmdutil"
 	"github.com/fedctl/fedctl/iostreams"
 )
-
-// newRootCmd is cmd's unexported constructor of the command tree.
-//
-// TODO(lead): once package cmd exports it, replace this declaration and
-// the go:linkname with a plain call to cmd.NewRootCmd. Until then the
-// linkname is the only way to reach the tree without editing cmd; it
-// fails at link time, not silently, if the function is renamed.
-//
-//go:linkname newRootCmd github.com/fedctl/fedctl/cmd.newRootCmd
-func newRootCmd(f *cmdutil.Factory) *cobra.Command
 
 // Root returns fedctl's command tree over streams that go nowhere, with the
 // commands cobra otherwise adds only at Execute time (help, completion)
@@ -30,7 +18,7 @@ func Root() *cobra.Command {
 	ios, _, _, _ := iostreams.Test()
 	f := cmdutil.NewFactory(ios, "")
 	f.Getenv = func(string) string { return "" }
-	root := newRootCmd(f)
+	root := cmd.NewRootCmd(f)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	initHelpFlags(root)

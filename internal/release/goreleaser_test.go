@@ -3,6 +3,7 @@ package release
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"text/template"
 
@@ -31,6 +33,7 @@ type goreleaserConfig struct {
 		Goarch  []string `yaml:"goarch"`
 		Ignore  []any    `yaml:"ignore"`
 		Flags   []string `yaml:"flags"`
+		Tags    []string `yaml:"tags"`
 		Ldflags []string `yaml:"ldflags"`
 	} `yaml:"builds"`
 	Archives []struct {
@@ -200,6 +203,13 @@ func TestReleaseCheckScriptMatchesConfig(t *testing.T) {
 	if !slices.Equal(targets, wantTargets) {
 		t.Errorf("release-check.sh TARGETS %v, want %v", targets, wantTargets)
 	}
+	var tags string
+	if m := regexp.MustCompile(`(?m)^TAGS=(\S*)`).FindSubmatch(b); m != nil {
+		tags = string(m[1])
+	}
+	if want := strings.Join(loadConfig(t).Builds[0].Tags, ","); tags != want {
+		t.Errorf("release-check.sh has TAGS=%s, want TAGS=%s (the build tags of .goreleaser.yaml)", tags, want)
+	}
 	for _, v := range xFlags(t, loadConfig(t).Builds[0].Ldflags) {
 		if !bytes.Contains(b, []byte("$pkg."+v.name+"=")) {
 			t.Errorf("release-check.sh does not set %s", v.symbol)
@@ -229,18 +239,95 @@ func xFlags(t *testing.T, ldflags []string) []xFlag {
 	return out
 }
 
-// TestLdflagsReachFedctlVersion builds fedctl for the host with the
-// configuration's ldflags, rendered as goreleaser would for a release,
-// and checks `fedctl version --output json` reports those values. It
-// fails when cmd/version.go's variables move or are renamed.
-func TestLdflagsReachFedctlVersion(t *testing.T) {
+// releaseBuild is fedctl built for the host as the release builds it.
+type releaseBuild struct {
+	bin     string
+	release map[string]string // the template values rendered into the ldflags
+	deps    string            // the linker's -dumpdep output: "caller -> callee" lines
+}
+
+var (
+	buildOnce sync.Once
+	built     *releaseBuild
+	buildErr  error
+)
+
+// buildRelease builds fedctl once per test binary with the configuration's
+// tags and ldflags, rendered as goreleaser would for a release, plus
+// -dumpdep so the linker's reachability graph can be inspected.
+func buildRelease(t *testing.T) *releaseBuild {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds fedctl")
 	}
 	c := loadConfig(t)
-	xs := xFlags(t, c.Builds[0].Ldflags)
+	root := repoRoot(t)
+	buildOnce.Do(func() { built, buildErr = doBuild(c, root) })
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return built
+}
+
+func doBuild(c *goreleaserConfig, root string) (*releaseBuild, error) {
+	b := &releaseBuild{release: map[string]string{
+		"Version":    "9.8.7",
+		"Commit":     "0123456789abcdef0123456789abcdef01234567",
+		"CommitDate": "2025-01-02T03:04:05Z",
+	}}
+	var rendered []string
+	for _, l := range c.Builds[0].Ldflags {
+		tmpl, err := template.New("ldflags").Option("missingkey=error").Parse(l)
+		if err != nil {
+			return nil, fmt.Errorf("ldflags %q: %w", l, err)
+		}
+		var s strings.Builder
+		if err := tmpl.Execute(&s, b.release); err != nil {
+			return nil, fmt.Errorf("ldflags %q use a field this test does not know: %w", l, err)
+		}
+		rendered = append(rendered, s.String())
+	}
+	dir, err := os.MkdirTemp("", "fedctl-release-test")
+	if err != nil {
+		return nil, err
+	}
+	b.bin = filepath.Join(dir, "fedctl"+exeSuffix())
+	args := []string{"build", "-trimpath", "-tags", strings.Join(c.Builds[0].Tags, ","),
+		"-ldflags", strings.Join(rendered, " ") + " -dumpdep", "-o", b.bin, "."}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go %s: %v\n%.4000s", strings.Join(args, " "), err, stderr.String())
+	}
+	b.deps = stderr.String()
+	return b, nil
+}
+
+func exeSuffix() string {
+	if runtime.GOOS == "windows" {
+		return ".exe"
+	}
+	return ""
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built != nil {
+		os.RemoveAll(filepath.Dir(built.bin))
+	}
+	os.Exit(code)
+}
+
+// TestLdflagsReachFedctlVersion checks that the configuration's -X flags
+// reach `fedctl version --output json`. It fails when cmd/version.go's
+// variables move or are renamed.
+func TestLdflagsReachFedctlVersion(t *testing.T) {
+	c := loadConfig(t)
 	byName := map[string]bool{}
-	for _, x := range xs {
+	for _, x := range xFlags(t, c.Builds[0].Ldflags) {
 		if x.pkg != "github.com/fedctl/fedctl/cmd" {
 			t.Errorf("-X %s: not in package cmd", x.symbol)
 		}
@@ -252,36 +339,8 @@ func TestLdflagsReachFedctlVersion(t *testing.T) {
 		}
 	}
 
-	// The values goreleaser would put in the templates.
-	release := map[string]string{
-		"Version":    "9.8.7",
-		"Commit":     "0123456789abcdef0123456789abcdef01234567",
-		"CommitDate": "2025-01-02T03:04:05Z",
-	}
-	var rendered []string
-	for _, l := range c.Builds[0].Ldflags {
-		tmpl, err := template.New("ldflags").Option("missingkey=error").Parse(l)
-		if err != nil {
-			t.Fatalf("ldflags %q: %v", l, err)
-		}
-		var s strings.Builder
-		if err := tmpl.Execute(&s, release); err != nil {
-			t.Fatalf("ldflags %q use a field this test does not know: %v", l, err)
-		}
-		rendered = append(rendered, s.String())
-	}
-
-	bin := filepath.Join(t.TempDir(), "fedctl")
-	if runtime.GOOS == "windows" {
-		bin += ".exe"
-	}
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", strings.Join(rendered, " "), "-o", bin, ".")
-	build.Dir = repoRoot(t)
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	out, err := exec.Command(bin, "version", "--output", "json").Output()
+	b := buildRelease(t)
+	out, err := exec.Command(b.bin, "version", "--output", "json").Output()
 	if err != nil {
 		t.Fatalf("fedctl version --output json: %v", err)
 	}
@@ -289,8 +348,53 @@ func TestLdflagsReachFedctlVersion(t *testing.T) {
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("version JSON %q: %v", out, err)
 	}
-	want := struct{ Version, Commit, Date string }{release["Version"], release["Commit"], release["CommitDate"]}
+	want := struct{ Version, Commit, Date string }{b.release["Version"], b.release["Commit"], b.release["CommitDate"]}
 	if got != want {
 		t.Errorf("fedctl version reports %+v, want %+v", got, want)
 	}
+}
+
+// TestLinkerCanDropUnusedMethods guards SPEC §6's size budget. A reachable
+// call of reflect's Method/MethodByName (text/template and html/template
+// make one) stops the linker from dropping unused exported methods in the
+// whole binary; with the Google API clients linked in, that costs ~10 MB.
+// The linker marks such a function <ReflectMethod> in -dumpdep; the test
+// prints the chain from the program's entry to it.
+func TestLinkerCanDropUnusedMethods(t *testing.T) {
+	b := buildRelease(t)
+	parent := map[string]string{}
+	var marked []string
+	for _, line := range strings.Split(b.deps, "\n") {
+		from, to, ok := strings.Cut(line, " -> ")
+		if !ok {
+			continue
+		}
+		from, to = stripMarks(from), strings.TrimSpace(to)
+		if strings.HasSuffix(to, "<ReflectMethod>") {
+			to = stripMarks(to)
+			marked = append(marked, to)
+		}
+		if _, seen := parent[to]; !seen {
+			parent[to] = from
+		}
+	}
+	if len(marked) == 0 {
+		return
+	}
+	fn := marked[0]
+	chain := []string{fn}
+	for n := fn; parent[n] != "" && parent[n] != "_" && len(chain) < 50; n = parent[n] {
+		chain = append([]string{parent[n]}, chain...)
+	}
+	t.Errorf("%s calls reflect's Method/MethodByName, so the linker keeps every exported method "+
+		"of every reachable type (~10 MB here; SPEC §6 caps the binary at 32 MB). Reached by:\n  %s",
+		fn, strings.Join(chain, "\n  -> "))
+}
+
+// stripMarks drops the linker's annotations (<ReflectMethod>, <UsedInIface>).
+func stripMarks(sym string) string {
+	if i := strings.Index(sym, " <"); i >= 0 {
+		sym = sym[:i]
+	}
+	return strings.TrimSpace(sym)
 }

@@ -1,0 +1,143 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/engine"
+	"github.com/fedctl/fedctl/gcp"
+	"github.com/fedctl/fedctl/verify"
+	"github.com/fedctl/fedctl/wif"
+)
+
+// applyWIF overlays the wif flags that are not configuration keys of their
+// own (--principal, --direct, --jwks-file) and then the preset, which
+// fills only what the file and the other flags left empty.
+func (ff *fedFlags) applyWIF(fl *pflag.FlagSet, cfg *config.Config) error {
+	changed := func(name string) bool { return fl.Lookup(name) != nil && fl.Changed(name) }
+	w := &cfg.WIF
+	if changed("principal") {
+		w.Principal, w.PrincipalSet = ff.principal, ""
+	}
+	if changed("direct") {
+		w.Direct = ff.direct
+	}
+	if changed("jwks-file") {
+		b, err := os.ReadFile(ff.jwksFile)
+		if err != nil {
+			return fmt.Errorf("--jwks-file: %w", err)
+		}
+		if _, err := wif.ParseJWKS(b); err != nil {
+			return fmt.Errorf("--jwks-file %s: %w", ff.jwksFile, err)
+		}
+		w.Provider.JWKSJSON = strings.TrimSpace(string(b))
+	}
+	name := w.Preset
+	if changed("preset") {
+		name = ff.preset
+	}
+	if name == "" {
+		if changed("preset-values") {
+			return errors.New("--preset-values needs --preset")
+		}
+		return nil
+	}
+	if cfg.Mode == "" {
+		cfg.Mode = config.ModeWIF // a preset only makes sense in wif mode
+	}
+	p, err := wif.LookupPreset(name)
+	if err != nil {
+		return fmt.Errorf("--preset: %w", err)
+	}
+	values := map[string]string{}
+	if changed("preset-values") {
+		for _, kv := range config.SplitList(ff.presetValues) {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok || k == "" || v == "" {
+				return fmt.Errorf("--preset-values: %q is not NAME=VALUE", kv)
+			}
+			values[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	if err := p.Apply(w, values); err != nil {
+		var mp *wif.MissingParamsError
+		if errors.As(err, &mp) {
+			return fmt.Errorf("%w (or --preset-values %s=VALUE)", err, mp.Params[0].Name)
+		}
+		return err
+	}
+	return nil
+}
+
+// wifPreflight compiles and lints the wif provider and applies the safety
+// refusals, before any API call; it prints the warnings (the forced risks
+// loudly) on stderr.
+func wifPreflight(f *cmdutil.Factory, cfg *config.Config, ff *fedFlags) error {
+	warns, err := engine.PreflightWIF(cfg, engine.WIFAllow{Unconditioned: ff.allowUnconditioned, Wildcard: ff.allowWildcard})
+	cs := f.IOStreams.ErrColorScheme()
+	for _, w := range warns {
+		f.Progressf("%s %s\n", cs.WarningIcon(), cs.Yellow("WARNING: "+w))
+	}
+	if err != nil {
+		return cmdutil.FlagErrorWrap(err)
+	}
+	if ff.credConfig != "" && ff.credSource == "" {
+		return cmdutil.FlagErrorf("--cred-config needs --credential-source PATH|URL: where the workload reads its OIDC token")
+	}
+	return nil
+}
+
+// writeCredConfig writes --cred-config for a wif setup: an external_account
+// configuration whose URLs follow --api-endpoint (so it also drives the
+// sandbox).
+func writeCredConfig(client *gcp.Client, out *engine.WIFOutputs, ff *fedFlags) error {
+	if ff.credConfig == "" || out == nil {
+		return nil
+	}
+	o := wif.CredConfigOptions{Audience: out.Audience, ServiceAccount: out.ServiceAccount, RewriteURL: client.ServiceURL}
+	if strings.HasPrefix(ff.credSource, "http://") || strings.HasPrefix(ff.credSource, "https://") {
+		o.URL = ff.credSource
+	} else {
+		o.File = ff.credSource
+	}
+	b, err := wif.CredConfig(o)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(ff.credConfig, b, 0o644); err != nil {
+		return fmt.Errorf("--cred-config: %w", err)
+	}
+	out.CredConfigFile = ff.credConfig
+	return nil
+}
+
+// wifTokenOptions reads verify's --subject-token-file (a JWT, kept as the
+// token for the live exchange) or --claims (a JSON object, or a JWT whose
+// claims alone are used).
+func wifTokenOptions(vo *verify.Options, tokenFile, claimsFile string) error {
+	switch {
+	case tokenFile != "":
+		b, err := os.ReadFile(tokenFile)
+		if err != nil {
+			return cmdutil.FlagErrorf("--subject-token-file: %v", err)
+		}
+		raw := strings.TrimSpace(string(b))
+		if _, err := wif.ParseJWT(raw); err != nil {
+			return cmdutil.FlagErrorf("--subject-token-file %s: %v", tokenFile, err)
+		}
+		vo.SubjectToken, vo.SubjectTokenSource = raw, tokenFile
+	case claimsFile != "":
+		claims, _, err := wif.ReadClaimsFile(claimsFile)
+		if err != nil {
+			return cmdutil.FlagErrorf("--claims: %v", err)
+		}
+		vo.Claims, vo.SubjectTokenSource = claims, claimsFile
+	}
+	return nil
+}

@@ -1,0 +1,325 @@
+package wizard
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/engine"
+	"github.com/fedctl/fedctl/iostreams"
+	"github.com/fedctl/fedctl/verify"
+)
+
+// runAccessible is the wizard as line prompts (--accessible, TERM=dumb):
+// the same questions, validators and backend as the screens, asked one line
+// at a time on stderr with no alternate screen and no redrawing, so a
+// screen reader reads it top to bottom. End of input or Ctrl-C aborts
+// (exit 130) before anything is applied.
+//
+// huh's accessible fields were not used: they start a new buffered scanner
+// per question (swallowing pasted lines meant for the next one) and treat
+// end of input as "use the default", which would turn a closed stdin into
+// a yes.
+func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) error {
+	p := &prompter{ctx: ctx, in: bufio.NewReader(ios.In), out: ios.ErrOut}
+	cfg := s.cfg
+	w := ios.ErrOut
+	fmt.Fprintln(w, "fedctl setup (accessible mode). Press Enter to keep the value in brackets.")
+
+	// 1. Project.
+	for {
+		v, err := p.ask("Project ID", cfg.Project, config.CheckProjectID)
+		if err != nil {
+			return err
+		}
+		info, err := s.backend.Project(ctx, v, cfg.RequiredAPIs())
+		if err != nil {
+			fmt.Fprintf(w, "Cannot read project %s: %s\nFix: %s\n", v, errorLine(err), fixFor(err, v))
+			continue
+		}
+		cfg.Project = v
+		fmt.Fprintf(w, "Project %s, number %s.\n", info.ID, info.Number)
+		for _, a := range info.APIs {
+			state := "enabled"
+			if !a.Enabled {
+				state = "off, setup enables it"
+			}
+			fmt.Fprintf(w, "  API %s: %s\n", a.Service, state)
+		}
+		break
+	}
+
+	// 2. Mode.
+	ms := newModeScreen(s)
+	for {
+		fmt.Fprintln(w, "Modes:")
+		for i, mi := range modeInfos {
+			fmt.Fprintf(w, "  %d. %s: %s; %s\n", i+1, mi.mode, mi.title, mi.audit)
+			if why := ms.unavailable(mi.mode); why != "" {
+				fmt.Fprintf(w, "     not available: %s\n", why)
+			}
+		}
+		v, err := p.ask("Mode (1-3)", strconv.Itoa(ms.cursor+1), func(s string) error {
+			if n, err := strconv.Atoi(s); err != nil || n < 1 || n > len(modeInfos) {
+				return errors.New("type 1, 2 or 3")
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		n, _ := strconv.Atoi(v)
+		mode := modeInfos[n-1].mode
+		if why := ms.unavailable(mode); why != "" {
+			fmt.Fprintf(w, "%s is not available: %s\n", mode, why)
+			continue
+		}
+		switchMode(cfg, mode)
+		break
+	}
+
+	// 3. Identities, until the preflight passes.
+	for {
+		if err := askIdentities(p, s); err != nil {
+			return err
+		}
+		var pe *config.PreflightError
+		if err := cfg.Validate(); errors.As(err, &pe) {
+			fmt.Fprintln(w, "Please fix these:")
+			for _, pr := range pe.Problems {
+				fmt.Fprintln(w, "  "+pr.String())
+			}
+			continue
+		}
+		break
+	}
+
+	// 4. Audit.
+	logs, err := p.yesNo("Turn on the Data Access logs? Recommended: without them nothing records who ran what through whom", true)
+	if err != nil {
+		return err
+	}
+	cfg.Audit.DataAccessLogs = logs
+	if cfg.Mode == config.ModeImpersonation {
+		v, err := p.ask("Verifier: the member that may verify keylessly (Token Creator on the admin SA), e.g. user:you@acme.com; - for none", cmpOr(cfg.Verifier, "-"), func(v string) error {
+			if v == "-" {
+				return nil
+			}
+			return config.CheckMember(v)
+		})
+		if err != nil {
+			return err
+		}
+		cfg.Verifier = strings.TrimPrefix(v, "-")
+	}
+
+	// 5. Plan.
+	plan, err := s.backend.Plan(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	s.plan = plan
+	if err := engine.RenderText(ios.Out, plan, ios.ColorScheme()); err != nil {
+		return err
+	}
+	if plan.HasChanges() {
+		for {
+			v, err := p.ask("Apply these changes? yes, no, or write the answers to a file (w)", "no", nil)
+			if err != nil {
+				return err
+			}
+			switch strings.ToLower(v) {
+			case "y", "yes":
+			case "w", "write":
+				path, err := p.ask("File", s.configPath, nil)
+				if err != nil {
+					return err
+				}
+				if err := writeConfig(cfg, path); err != nil {
+					fmt.Fprintln(w, "Cannot write it:", err)
+				} else {
+					fmt.Fprintf(w, "Saved. Replay with: fedctl setup --config %s --yes\n", path)
+				}
+				continue
+			default:
+				fmt.Fprintln(w, "Aborted: nothing was changed.")
+				return cmdutil.Silence(cmdutil.ErrCancel)
+			}
+			break
+		}
+
+		// 6. Apply.
+		res, err := s.backend.Apply(ctx, plan, engine.LinePrinter(w, ios.ErrColorScheme()))
+		if res != nil {
+			fmt.Fprintln(ios.Out)
+			_ = engine.RenderSummaryText(ios.Out, engine.NewSummary(res), ios.ColorScheme())
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return &cmdutil.CancelError{Err: err}
+			}
+			return err
+		}
+	}
+
+	// 7. Verify.
+	rep, err := s.backend.Verify(ctx, cfg, cfg.Users())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(ios.Out)
+	if err := verify.RenderText(ios.Out, rep, verify.TextOptions{Width: ios.TerminalWidth()}); err != nil {
+		return err
+	}
+	if rep.Failed() {
+		return cmdutil.Silence(&cmdutil.ChecksFailedError{})
+	}
+	return nil
+}
+
+// askIdentities asks for users, template, pattern and roles, echoing the
+// rendered service accounts.
+func askIdentities(p *prompter, s *session) error {
+	cfg, w := s.cfg, p.out
+	v, err := p.ask("Users (comma-separated, or @FILE to load a users file)", strings.Join(cfg.Users(), ","), nil)
+	if err != nil {
+		return err
+	}
+	var users []string
+	if path, ok := strings.CutPrefix(v, "@"); ok {
+		if users, err = config.ReadUsersFile(expandHome(path)); err != nil {
+			fmt.Fprintln(w, err)
+			return askIdentities(p, s)
+		}
+	} else {
+		entries, notes := parseUsers(v)
+		for _, n := range notes {
+			fmt.Fprintln(w, "note:", n)
+		}
+		for _, e := range entries {
+			users = append(users, e.email)
+		}
+	}
+	cfg.SetUsers(users)
+	if cfg.Mode == config.ModeImpersonation {
+		t, err := p.ask("Identity template", cfg.Impersonation.IdentityTemplate, config.CheckTemplate)
+		if err != nil {
+			return err
+		}
+		cfg.Impersonation.IdentityTemplate = t
+		for _, u := range users {
+			email, _, err := config.RenderIdentity(t, u, cfg.Project)
+			if err != nil {
+				fmt.Fprintf(w, "  %s: %v\n", u, err)
+				continue
+			}
+			fmt.Fprintf(w, "  %s gets %s\n", u, email)
+		}
+		b, err := p.yesNo("Use Pattern B (Token Creator on the whole project)? "+engine.PatternBWarning, cfg.Impersonation.Grant == config.GrantProject)
+		if err != nil {
+			return err
+		}
+		cfg.Impersonation.Grant = config.GrantPerUser
+		if b {
+			cfg.Impersonation.Grant = config.GrantProject
+		}
+	}
+	var names []string
+	for _, c := range commonRoles {
+		names = append(names, c.role)
+	}
+	fmt.Fprintln(w, "Common BigQuery roles: "+strings.Join(names, ", "))
+	r, err := p.ask("Data roles (comma-separated)", strings.Join(cfg.Roles(), ","), func(v string) error {
+		for _, role := range config.SplitList(v) {
+			if err := config.CheckRole(role); err != nil {
+				return fmt.Errorf("%s: %w", role, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	cfg.SetRoles(config.SplitList(r))
+	return nil
+}
+
+// prompter asks one line at a time. Reads run beside ctx so Ctrl-C (which
+// cancels it) never waits for Enter; end of input is an abort, never a
+// default.
+type prompter struct {
+	ctx context.Context
+	in  *bufio.Reader
+	out io.Writer
+}
+
+func (p *prompter) line() (string, error) {
+	type res struct {
+		s   string
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		s, err := p.in.ReadString('\n')
+		ch <- res{s, err}
+	}()
+	select {
+	case <-p.ctx.Done():
+		return "", &cmdutil.CancelError{Err: p.ctx.Err()}
+	case r := <-ch:
+		if r.err != nil && (r.s == "" || !errors.Is(r.err, io.EOF)) {
+			fmt.Fprintln(p.out)
+			return "", &cmdutil.CancelError{Err: r.err}
+		}
+		return strings.TrimSpace(r.s), nil
+	}
+}
+
+// ask prompts until check accepts the answer (Enter keeps def).
+func (p *prompter) ask(question, def string, check func(string) error) (string, error) {
+	for {
+		if def != "" {
+			fmt.Fprintf(p.out, "%s [%s]: ", question, def)
+		} else {
+			fmt.Fprintf(p.out, "%s: ", question)
+		}
+		v, err := p.line()
+		if err != nil {
+			return "", err
+		}
+		if v == "" {
+			v = def
+		}
+		if check != nil {
+			if err := check(v); err != nil {
+				fmt.Fprintln(p.out, "Invalid:", err)
+				continue
+			}
+		}
+		return v, nil
+	}
+}
+
+func (p *prompter) yesNo(question string, def bool) (bool, error) {
+	d := "n"
+	if def {
+		d = "y"
+	}
+	v, err := p.ask(question+" (y/n)", d, func(s string) error {
+		switch strings.ToLower(s) {
+		case "y", "yes", "n", "no":
+			return nil
+		}
+		return errors.New("answer y or n")
+	})
+	if err != nil {
+		return false, err
+	}
+	return strings.HasPrefix(strings.ToLower(v), "y"), nil
+}

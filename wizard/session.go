@@ -1,0 +1,104 @@
+package wizard
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/engine"
+	"github.com/fedctl/fedctl/verify"
+)
+
+// step is a screen's place in the flow. Every mode has the same steps; a
+// mode the wizard cannot set up yet says so on the Mode screen.
+type step int
+
+const (
+	stepProject step = iota
+	stepMode
+	stepIdentities
+	stepAudit
+	stepPlan
+	stepApply
+	stepVerify
+	numSteps
+)
+
+var stepNames = [numSteps]string{"Project", "Mode", "Identities", "Audit", "Plan", "Apply", "Verify"}
+
+func (s step) String() string { return stepNames[s] }
+
+// session is what the screens share: the answers being built (cfg), the
+// services they call, and the results of the later steps.
+type session struct {
+	ctx     context.Context
+	cfg     *config.Config
+	backend Backend
+	styles  *Styles
+	keys    keyMap
+	now     func() time.Time
+	// color says whether verify's table may carry ANSI colour.
+	color bool
+	// configPath is where "write config file" saves (default federation.yaml).
+	configPath string
+	// savedPath is where the answers were written, if they were.
+	savedPath string
+
+	plan   *engine.Plan
+	result *engine.Result // the last apply (nil until one ran)
+	// applied counts the changes applied over every apply attempt.
+	applied int
+	// stopped: Ctrl-C interrupted an apply.
+	stopped bool
+	report  *verify.Report
+
+	// bg tracks the apply goroutine, so that Run returns only once Apply
+	// has (nothing is applied after the wizard ends), and final is that
+	// goroutine's last result, for a wizard killed mid-apply.
+	bg    sync.WaitGroup
+	mu    sync.Mutex
+	final *engine.Result
+}
+
+func (s *session) setFinal(r *engine.Result) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r != nil {
+		s.final = r
+	}
+}
+
+func (s *session) finalResult() *engine.Result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.final
+}
+
+// Navigation and ending messages: screens ask, the router acts.
+type (
+	goMsg     struct{ to step }
+	abortMsg  struct{}
+	finishMsg struct{}
+)
+
+func goTo(s step) tea.Cmd { return func() tea.Msg { return goMsg{to: s} } }
+
+func abort() tea.Msg  { return abortMsg{} }
+func finish() tea.Msg { return finishMsg{} }
+
+// screen is one step of the wizard. Screens are pointers mutated in place
+// (as in soft-serve); the router owns which one is current.
+type screen interface {
+	// enter runs each time the screen becomes current.
+	enter() tea.Cmd
+	update(msg tea.Msg) tea.Cmd
+	view() string
+	help() bindings
+	setSize(width, height int)
+	// typing reports whether keys go into a text field (so that q and ?
+	// are text, not commands).
+	typing() bool
+}

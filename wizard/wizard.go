@@ -1,0 +1,186 @@
+package wizard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/engine"
+	"github.com/fedctl/fedctl/iostreams"
+	"github.com/fedctl/fedctl/verify"
+)
+
+// Options tune Run.
+type Options struct {
+	// Accessible asks line by line instead of drawing screens (also chosen
+	// by TERM=dumb): no alternate screen, no redrawing, for screen readers.
+	Accessible bool
+	// Backend replaces the gcp-backed one (tests).
+	Backend Backend
+	// BackendOptions tune the gcp-backed Backend (ignored with Backend).
+	BackendOptions BackendOptions
+	// Verifier suggests the --verifier member (the signed-in account) when
+	// the configuration names none; the admin can clear it.
+	Verifier string
+	// Now is the clock for running times (default time.Now).
+	Now func() time.Time
+	// ProgramOptions are added to the bubbletea program's (tests).
+	ProgramOptions []tea.ProgramOption
+}
+
+// Run is `fedctl setup` on a terminal. cfg holds what --config and the
+// flags said (it need not pass preflight yet: the screens ask for what is
+// missing or wrong). The wizard starts only when a person can answer
+// (stdin and stdout are terminals); otherwise it returns the scripted
+// path's error naming --yes, without reading anything.
+//
+// It returns nil when the admin finished at a passing verification table,
+// a silenced ChecksFailedError (exit 3) when checks failed, and a
+// CancelError (exit 130) on abort — with nothing applied after the abort.
+// What was applied and the table are printed on stdout once the screens
+// close, so they stay in the terminal's scrollback.
+func Run(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts Options) error {
+	ios := f.IOStreams
+	if !ios.CanPrompt() {
+		return cmdutil.NoTTYError("--yes")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	backend := opts.Backend
+	if backend == nil {
+		client, err := f.GCP(ctx)
+		if err != nil {
+			return err
+		}
+		bo := opts.BackendOptions
+		if bo.Engine.Concurrency == 0 {
+			bo.Engine.Concurrency = cfg.Concurrency
+		}
+		if cfg.AdminKeyFile != "" && bo.Verify.AdminKey == nil {
+			if key, err := os.ReadFile(cfg.AdminKeyFile); err == nil {
+				bo.Verify.AdminKey, bo.Verify.AdminKeyFile = key, cfg.AdminKeyFile
+			}
+		}
+		backend = NewBackend(client, bo)
+	}
+	getenv := f.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if cfg.Verifier == "" && opts.Verifier != "" && (cfg.Mode == "" || cfg.Mode == config.ModeImpersonation) {
+		cfg.Verifier = opts.Verifier
+	}
+	s := newSession(ctx, cfg, backend, opts.Now)
+	s.color = ios.ColorEnabled()
+	if opts.Accessible || getenv("TERM") == "dumb" {
+		return runAccessible(ctx, s, ios)
+	}
+
+	// The screens go to stderr when it is a terminal (stdout stays for the
+	// record printed at the end), else to stdout.
+	var screen io.Writer = ios.Out
+	if ios.IsStderrTTY() {
+		screen = ios.ErrOut
+	}
+	r := lipgloss.NewRenderer(screen)
+	if !s.color {
+		r.SetColorProfile(termenv.Ascii)
+		lipgloss.SetColorProfile(termenv.Ascii) // the bubbles components draw with the default renderer
+	}
+	s.styles = NewStyles(r)
+
+	m := newModel(s, stepProject)
+	var prog *tea.Program
+	in := ios.In
+	if _, isFile := in.(*os.File); !isFile {
+		// Not the process's terminal (which bubbletea puts in raw mode,
+		// where Ctrl-D is a key): end of input aborts, as bubbletea would
+		// otherwise wait for keys that can never come (SPEC §2: never hang
+		// waiting for input).
+		in = &eofReader{r: in, onEOF: func() { prog.Send(abortMsg{}) }}
+	}
+	popts := append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(screen), tea.WithAltScreen()}, opts.ProgramOptions...)
+	prog = tea.NewProgram(m, popts...)
+	_, err := prog.Run()
+	// Whatever ended the program, no step starts from here on, and Run
+	// returns only once Apply has (its result is then final).
+	cancel()
+	s.bg.Wait()
+	return finishRun(s, m.Outcome(), err, ios)
+}
+
+// newSession is the shared state of one wizard run.
+func newSession(ctx context.Context, cfg *config.Config, backend Backend, now func() time.Time) *session {
+	if now == nil {
+		now = time.Now
+	}
+	cfg.ApplyDefaults()
+	path := cfg.Source()
+	if path == "" {
+		path = "federation.yaml"
+	}
+	return &session{ctx: ctx, cfg: cfg, backend: backend, keys: newKeyMap(), now: now, configPath: path,
+		styles: NewStyles(lipgloss.DefaultRenderer())}
+}
+
+// finishRun prints the record of the run on out and turns the outcome into
+// Run's error.
+func finishRun(s *session, outcome Outcome, progErr error, ios *iostreams.IOStreams) error {
+	out, errOut := ios.Out, ios.ErrOut
+	res := s.finalResult()
+	if res != nil {
+		fmt.Fprintln(out)
+		_ = engine.RenderSummaryText(out, engine.NewSummary(res), ios.ColorScheme())
+	}
+	if s.savedPath != "" {
+		fmt.Fprintf(errOut, "Answers saved to %s (replay: fedctl setup --config %s --yes)\n", s.savedPath, s.savedPath)
+	}
+	if outcome != OutcomeDone {
+		switch {
+		case progErr != nil && !errors.Is(progErr, tea.ErrProgramKilled) && !errors.Is(progErr, tea.ErrInterrupted):
+			return progErr
+		case res == nil:
+			fmt.Fprintln(errOut, "Aborted: nothing was changed.")
+		default:
+			fmt.Fprintln(errOut, "Aborted: the steps above were applied and nothing after. Run fedctl setup again to finish; it applies only what is missing.")
+		}
+		// Said above: cmd adds no message, the exit code stays 130.
+		return cmdutil.Silence(cmdutil.ErrCancel)
+	}
+	if s.report == nil {
+		return nil
+	}
+	fmt.Fprintln(out)
+	if err := verify.RenderText(out, s.report, verify.TextOptions{TTY: ios.IsStdoutTTY(), Color: ios.ColorEnabled(), Width: ios.TerminalWidth()}); err != nil {
+		return err
+	}
+	if s.report.Failed() {
+		return cmdutil.Silence(&cmdutil.ChecksFailedError{})
+	}
+	return nil
+}
+
+// eofReader calls onEOF once when r reports end of input.
+type eofReader struct {
+	r     io.Reader
+	once  sync.Once
+	onEOF func()
+}
+
+func (e *eofReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if errors.Is(err, io.EOF) {
+		e.once.Do(e.onEOF)
+	}
+	return n, err
+}
