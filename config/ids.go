@@ -2,7 +2,7 @@ package config
 
 import (
 	"fmt"
-	"regexp"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -60,9 +60,9 @@ func illegalRunes(s string, ok func(rune) bool) string {
 }
 
 var (
-	projectIDRE = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
-	hostnameRE  = regexp.MustCompile(`^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	digitsRE    = regexp.MustCompile(`^[0-9]+$`)
+	projectIDRE = lazyregexp.New(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
+	hostnameRE  = lazyregexp.New(`^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	digitsRE    = lazyregexp.New(`^[0-9]+$`)
 )
 
 // projectIDProblem checks a project ID: 6–30 characters, lowercase letters,
@@ -123,8 +123,8 @@ func saProject(project string) string {
 }
 
 var (
-	dotAtomRE = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-	quotedRE  = regexp.MustCompile(`^"(?:[^"\\\r\n]|\\.)+"$`)
+	dotAtomRE = lazyregexp.New("^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+	quotedRE  = lazyregexp.New(`^"(?:[^"\\\r\n]|\\.)+"$`)
 )
 
 // emailProblem checks an email address (a user's Google account) and
@@ -165,9 +165,9 @@ func emailProblem(s string) (why, fix string) {
 func ValidEmail(s string) bool { why, _ := emailProblem(s); return why == "" }
 
 var (
-	predefinedRoleRE = regexp.MustCompile(`^roles/[A-Za-z][A-Za-z0-9_.]*[A-Za-z0-9]$`)
-	customRoleIDRE   = regexp.MustCompile(`^[A-Za-z0-9_.]{3,64}$`)
-	bareRoleRE       = regexp.MustCompile(`^[a-z][A-Za-z0-9]*\.[A-Za-z][A-Za-z0-9_.]*$`)
+	predefinedRoleRE = lazyregexp.New(`^roles/[A-Za-z][A-Za-z0-9_.]*[A-Za-z0-9]$`)
+	customRoleIDRE   = lazyregexp.New(`^[A-Za-z0-9_.]{3,64}$`)
+	bareRoleRE       = lazyregexp.New(`^[a-z][A-Za-z0-9]*\.[A-Za-z][A-Za-z0-9_.]*$`)
 )
 
 // roleProblem checks an IAM role name: roles/x.y (predefined),

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -108,7 +108,7 @@ func (c *Config) normalizeUsers() {
 	c.Notes = append(c.Notes, notes...)
 }
 
-var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var yamlLineRE = lazyregexp.New(`^(?:yaml: )?line (\d+): (.*)$`)
 
 // yamlProblems turns yaml.v3's error text ("yaml: line 3: did not find
 // expected key", or a *yaml.TypeError's list) into line problems.

@@ -2,7 +2,7 @@ package config
 
 import (
 	"fmt"
-	"regexp"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"strings"
 )
 
@@ -78,7 +78,7 @@ type tmpl struct {
 	hasAt  bool
 }
 
-var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
+var placeholderRE = lazyregexp.New(`\{[^{}]*\}`)
 
 func parseTemplate(raw string) (*tmpl, error) {
 	fail := func(reason, fix string) error {

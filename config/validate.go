@@ -3,7 +3,7 @@ package config
 import (
 	"cmp"
 	"fmt"
-	"regexp"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,7 +86,7 @@ var flagFor = map[string]string{
 	"wait":                                "--wait",
 }
 
-var indexRE = regexp.MustCompile(`\[\d+\]`)
+var indexRE = lazyregexp.New(`\[\d+\]`)
 
 type validator struct {
 	c        *Config
@@ -147,8 +147,8 @@ func (v *validator) project() {
 }
 
 var (
-	sinkNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}$`)
-	datasetRE  = regexp.MustCompile(`^[A-Za-z0-9_]+$`) // plus a 1024-character limit
+	sinkNameRE = lazyregexp.New(`^[A-Za-z0-9_.-]{1,100}$`)
+	datasetRE  = lazyregexp.New(`^[A-Za-z0-9_]+$`) // plus a 1024-character limit
 )
 
 // common checks keys that apply in every mode.

@@ -3,13 +3,13 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
 var (
-	attributeKeyRE = regexp.MustCompile(`^attribute\.[a-z0-9_]+$`)
+	attributeKeyRE = lazyregexp.New(`^attribute\.[a-z0-9_]+$`)
 	googleKeys     = []string{"google.subject", "google.groups", "google.display_name", "google.profile_photo", "google.posix_username"}
 )
 

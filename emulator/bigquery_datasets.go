@@ -3,7 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"sort"
 	"strconv"
 
@@ -32,7 +32,7 @@ func init() {
 
 // bqDatasetIDRE: letters, digits and underscores (length checked apart: RE2
 // caps repeat counts at 1000).
-var bqDatasetIDRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+var bqDatasetIDRE = lazyregexp.New(`^[A-Za-z0-9_]+$`)
 
 // bqLegacyRoles maps the predefined roles BigQuery returns in legacy form.
 var bqLegacyRoles = map[string]string{

@@ -2,7 +2,7 @@ package emulator
 
 import (
 	"fmt"
-	"regexp"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -40,7 +40,7 @@ func (e *bqQueryError) api() *apiError {
 	return errBigQuery(e.HTTP, status, e.Reason, e.Message)
 }
 
-var bqFromTableRE = regexp.MustCompile("(?i)\\bFROM\\s+`?([A-Za-z0-9_.:\\-]+)`?")
+var bqFromTableRE = lazyregexp.New("(?i)\\bFROM\\s+`?([A-Za-z0-9_.:\\-]+)`?")
 
 // runBQQuery parses and "runs" sql in project (for error messages).
 func runBQQuery(project, sql string) ([]bqColumn, *bqQueryError) {
@@ -163,7 +163,7 @@ func (p *bqParser) parse() ([]bqColumn, *bqQueryError) {
 	return cols, nil
 }
 
-var bqNumberRE = regexp.MustCompile(`^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)`)
+var bqNumberRE = lazyregexp.New(`^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)`)
 
 func (p *bqParser) literal() (bqColumn, *bqQueryError) {
 	rest := p.src[p.pos:]

@@ -4,8 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"math/big"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,7 +34,7 @@ const (
 	permSAGetIamPolicy = "iam.serviceAccounts.getIamPolicy"
 )
 
-var accountIDPattern = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])$`)
+var accountIDPattern = lazyregexp.New(`^[a-z]([-a-z0-9]*[a-z0-9])$`)
 
 func init() {
 	registerAPI(func(s *Server) {

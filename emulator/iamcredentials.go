@@ -2,7 +2,7 @@ package emulator
 
 import (
 	"fmt"
-	"regexp"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +20,7 @@ const (
 )
 
 // credDelegateRE is a delegate's name; Google requires the "-" project.
-var credDelegateRE = regexp.MustCompile(`^projects/-/serviceAccounts/([^/]+)$`)
+var credDelegateRE = lazyregexp.New(`^projects/-/serviceAccounts/([^/]+)$`)
 
 func init() {
 	registerAPI(func(s *Server) {

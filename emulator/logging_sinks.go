@@ -2,7 +2,7 @@ package emulator
 
 import (
 	"fmt"
-	"regexp"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"sort"
 	"strings"
 	"time"
@@ -30,7 +30,7 @@ const (
 // sinkState is State.Ext["sinks"]: project ID → sink ID → sink.
 type sinkState map[string]map[string]*logging.LogSink
 
-var sinkIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
+var sinkIDRE = lazyregexp.New(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
 
 func init() {
 	registerAPI(func(s *Server) {

@@ -8,7 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"regexp"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"strings"
 	"time"
 
@@ -37,7 +37,7 @@ const (
 	oidcFeature       = "oidc.demoIssuers"
 )
 
-var demoIssuerName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var demoIssuerName = lazyregexp.New(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 type demoIssuer struct {
 	KID       string    `json:"kid"`

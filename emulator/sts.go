@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"mime"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -36,7 +36,7 @@ const (
 	cloudPlatformScope     = "https://www.googleapis.com/auth/cloud-platform"
 )
 
-var stsAudienceRE = regexp.MustCompile(`^(?:https:)?//iam\.googleapis\.com/projects/([^/]+)/locations/global/workloadIdentityPools/([^/]+)/providers/([^/]+)$`)
+var stsAudienceRE = lazyregexp.New(`^(?:https:)?//iam\.googleapis\.com/projects/([^/]+)/locations/global/workloadIdentityPools/([^/]+)/providers/([^/]+)$`)
 
 func init() {
 	registerAPI(func(s *Server) {

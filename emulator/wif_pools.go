@@ -3,7 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"slices"
 	"sort"
 	"strings"
@@ -37,7 +37,7 @@ const (
 	wifMaxAudiences = 10
 )
 
-var wifIDPattern = regexp.MustCompile(`^[a-z0-9-]{4,32}$`)
+var wifIDPattern = lazyregexp.New(`^[a-z0-9-]{4,32}$`)
 
 // sharedIssuers are multi-tenant issuers for which Google refuses a
 // provider without a condition that reads a claim.

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"io"
 	"net"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -317,11 +317,11 @@ func errorInfo(details []any) rpcErrorInfo {
 
 var (
 	// "Permission 'iam.serviceAccounts.getAccessToken' denied on resource…"
-	permissionQuotedRE = regexp.MustCompile(`Permission '([A-Za-z0-9_.]+)' denied`)
+	permissionQuotedRE = lazyregexp.New(`Permission '([A-Za-z0-9_.]+)' denied`)
 	// BigQuery: "User does not have bigquery.jobs.create permission in project p."
-	permissionBQRE = regexp.MustCompile(`does not have ([a-z]+\.[A-Za-z0-9_.]+) permission`)
+	permissionBQRE = lazyregexp.New(`does not have ([a-z]+\.[A-Za-z0-9_.]+) permission`)
 	// SERVICE_DISABLED messages link the API's console page.
-	serviceLinkRE = regexp.MustCompile(`/apis/api/([a-z0-9.-]+\.googleapis\.com)/`)
+	serviceLinkRE = lazyregexp.New(`/apis/api/([a-z0-9.-]+\.googleapis\.com)/`)
 )
 
 // fillFromMessage recovers Permission and Service from the message text when

@@ -1,7 +1,7 @@
 package gcp
 
 import (
-	"regexp"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"strings"
 )
 
@@ -32,11 +32,11 @@ var secretFields = []string{
 
 var (
 	// "key" : "value" with JSON escapes inside the value.
-	jsonSecretRE = regexp.MustCompile(`("(?:` + strings.Join(secretFields, "|") + `)"\s*:\s*")((?:[^"\\]|\\.)*)(")`)
+	jsonSecretRE = lazyregexp.New(`("(?:` + strings.Join(secretFields, "|") + `)"\s*:\s*")((?:[^"\\]|\\.)*)(")`)
 	// key=value in a form body or a query string.
-	formSecretRE = regexp.MustCompile(`((?:^|&)(?:` + strings.Join(secretFields, "|") + `)=)([^&]*)`)
+	formSecretRE = lazyregexp.New(`((?:^|&)(?:` + strings.Join(secretFields, "|") + `)=)([^&]*)`)
 	// Bearer / Basic credentials wherever they appear.
-	authHeaderRE = regexp.MustCompile(`(?i)^(bearer|basic)\s+(.+)$`)
+	authHeaderRE = lazyregexp.New(`(?i)^(bearer|basic)\s+(.+)$`)
 )
 
 // maskJSON masks the values of secretFields in a JSON document (or in any

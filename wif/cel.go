@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
@@ -85,16 +86,24 @@ type compiledExpr struct {
 // The CEL environments Google documents: mapping expressions see the
 // token's claims as `assertion`; the condition also sees the mapped
 // attributes as `google` and `attribute`. Claims are JSON, so values are dyn.
+// Built on first use: building them costs milliseconds that fedctl's
+// start-up budget (SPEC §6) cannot spend on commands that never need CEL.
 var (
-	claimMap   = cel.MapType(cel.StringType, cel.DynType)
-	commonOpts = []cel.EnvOption{ext.Strings(), extractFunction()}
-	mappingEnv = mustEnv(append([]cel.EnvOption{cel.Variable("assertion", claimMap)}, commonOpts...)...)
-	condEnv    = mustEnv(append([]cel.EnvOption{
-		cel.Variable("assertion", claimMap),
-		cel.Variable("google", claimMap),
-		cel.Variable("attribute", claimMap),
-	}, commonOpts...)...)
+	mappingEnv = sync.OnceValue(func() *cel.Env {
+		return mustEnv(append([]cel.EnvOption{cel.Variable("assertion", claimMap())}, commonOpts()...)...)
+	})
+	condEnv = sync.OnceValue(func() *cel.Env {
+		return mustEnv(append([]cel.EnvOption{
+			cel.Variable("assertion", claimMap()),
+			cel.Variable("google", claimMap()),
+			cel.Variable("attribute", claimMap()),
+		}, commonOpts()...)...)
+	})
 )
+
+func claimMap() *cel.Type { return cel.MapType(cel.StringType, cel.DynType) }
+
+func commonOpts() []cel.EnvOption { return []cel.EnvOption{ext.Strings(), extractFunction()} }
 
 func mustEnv(opts ...cel.EnvOption) *cel.Env {
 	env, err := cel.NewEnv(opts...)
@@ -150,7 +159,7 @@ func Compile(mapping map[string]string, condition string) (*Compiled, error) {
 		mapping: map[string]*compiledExpr{}, claimsOf: map[string][]string{}}
 	var errs ExprErrors
 	for _, k := range slices.Sorted(maps.Keys(mapping)) {
-		ce, es := compileOne(mappingEnv, FieldMapping, k, mapping[k], false)
+		ce, es := compileOne(mappingEnv(), FieldMapping, k, mapping[k], false)
 		errs = append(errs, es...)
 		if ce != nil {
 			c.mapping[k] = ce
@@ -158,7 +167,7 @@ func Compile(mapping map[string]string, condition string) (*Compiled, error) {
 		}
 	}
 	if strings.TrimSpace(condition) != "" {
-		ce, es := compileOne(condEnv, FieldCondition, "", condition, true)
+		ce, es := compileOne(condEnv(), FieldCondition, "", condition, true)
 		errs = append(errs, es...)
 		c.cond = ce
 	}

@@ -162,7 +162,7 @@ func (c *Compiled) Lint() []Problem {
 // claims or mapped attributes: Google's create-time rule (the emulator's
 // 400). An expression that does not compile reads nothing.
 func ConditionReadsClaim(condition string) bool {
-	a, iss := condEnv.Compile(condition)
+	a, iss := condEnv().Compile(condition)
 	if iss != nil && iss.Err() != nil {
 		return false
 	}

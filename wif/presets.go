@@ -2,8 +2,8 @@ package wif
 
 import (
 	"fmt"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -121,7 +121,7 @@ func LookupPreset(name string) (*Preset, error) {
 	return nil, fmt.Errorf("unknown preset %q (want one of %s)", name, strings.Join(PresetNames(), ", "))
 }
 
-var placeholderRE = regexp.MustCompile(`\{([a-z_]+)\}`)
+var placeholderRE = lazyregexp.New(`\{([a-z_]+)\}`)
 
 // MissingParamsError lists the preset parameters Apply could not fill.
 type MissingParamsError struct {
