@@ -29,6 +29,7 @@ state kept in $XDG_STATE_HOME/fedctl/sandbox.json, or serve it over HTTP.`,
 	cmd.AddCommand(
 		newSandboxServeCmd(f),
 		newSandboxResetCmd(f),
+		newSandboxOIDCTokenCmd(f),
 	)
 	return cmd
 }

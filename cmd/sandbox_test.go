@@ -2,7 +2,9 @@ package cmd
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -117,5 +119,45 @@ func TestSandboxFlagKeepsStateAcrossCommands(t *testing.T) {
 	r = runSandbox(setup[:len(setup)-2]...)
 	if r.code != 0 || !strings.Contains(r.stdout, "to add") {
 		t.Fatalf("after reset, setup should start over (exit %d):\n%s", r.code, r.stdout)
+	}
+}
+
+// `sandbox oidc-token` writes a demo-issuer JWT (0600) whose claims are the
+// ones asked for, and refuses to overwrite.
+func TestSandboxOIDCToken(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.json")
+	out := filepath.Join(dir, "token.jwt")
+	args := []string{"sandbox", "oidc-token", "--state", state, "--sub", "repo:acme/app", "--aud", "//iam.googleapis.com/x",
+		"--claim", "repository=acme/app", "--out", out}
+	r := runCLI(t, args...)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	fi, err := os.Stat(out)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("token file: %v, mode %v", err, fi.Mode())
+	}
+	b, _ := os.ReadFile(out)
+	parts := strings.Split(string(b), ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %q", b)
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatal(err)
+	}
+	if claims["sub"] != "repo:acme/app" || claims["repository"] != "acme/app" || claims["iss"] != "https://oidc.fedctl.invalid/demo" {
+		t.Errorf("claims = %v", claims)
+	}
+	if strings.Contains(r.stdout+r.stderr, string(b)) {
+		t.Error("the token was printed")
+	}
+	if r := runCLI(t, args...); r.code != cmdutil.ExitUsage {
+		t.Errorf("overwrite: exit %d, want 2", r.code)
 	}
 }
