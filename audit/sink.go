@@ -121,36 +121,66 @@ func (p *SinkPlan) Steps() []string {
 	return out
 }
 
-// Sinks plans and applies the sink (SPEC §2 `audit sink create`).
+// Sinks plans and applies the sink (SPEC §2 `audit sink create`). Its
+// single-resource operations (GetDataset, CreateDataset, GetSink, ApplySink,
+// GrantWriter, DeleteSink) are also what the engine's setup and teardown
+// run, so that both paths make the sink the same way.
 type Sinks struct {
 	BigQuery *bqv2.Service
 	Logging  *logging.Service
 }
 
-func (sk *Sinks) sinkName(s SinkSpec) string { return "projects/" + s.Project + "/sinks/" + s.Name }
+func (s SinkSpec) sinkName() string { return "projects/" + s.Project + "/sinks/" + s.Name }
+
+// LogSink is the sink as fedctl wants it: into the dataset, partitioned
+// tables, the federation filter.
+func (s SinkSpec) LogSink() *logging.LogSink {
+	return &logging.LogSink{Name: s.Name, Destination: s.Destination(), Filter: s.Filter,
+		Description:     "fedctl: token mints and BigQuery jobs of the federation",
+		BigqueryOptions: &logging.BigQueryOptions{UsePartitionedTables: true}}
+}
+
+// sinkUpdateMask names every field LogSink sets, so that an update makes
+// the sink exactly ours.
+const sinkUpdateMask = "destination,filter,bigqueryOptions,description"
+
+// SinkDrift lists what of live differs from the spec ("destination",
+// "filter", "partitioned tables"); empty when the sink is as wanted.
+func SinkDrift(live *logging.LogSink, s SinkSpec) []string {
+	var out []string
+	if live.Destination != s.Destination() {
+		out = append(out, "destination")
+	}
+	if live.Filter != s.Filter {
+		out = append(out, "filter")
+	}
+	if live.BigqueryOptions == nil || !live.BigqueryOptions.UsePartitionedTables {
+		out = append(out, "partitioned tables")
+	}
+	return out
+}
 
 // Plan reads the live state (nothing is written).
 func (sk *Sinks) Plan(ctx context.Context, s SinkSpec) (*SinkPlan, error) {
 	p := &SinkPlan{Spec: s}
-	ds, err := sk.BigQuery.Datasets.Get(s.Project, s.Dataset).Context(ctx).Do()
+	ds, err := sk.GetDataset(ctx, s)
 	switch {
 	case gcp.IsNotFound(err):
 		p.CreateDataset = true
 	case err != nil:
-		return nil, fmt.Errorf("reading dataset %s: %w", s.Dataset, err)
+		return nil, err
 	}
-	sink, err := sk.Logging.Projects.Sinks.Get(sk.sinkName(s)).Context(ctx).Do()
+	sink, err := sk.GetSink(ctx, s)
 	switch {
 	case gcp.IsNotFound(err):
 		p.CreateSink, p.GrantWriter = true, true
 		return p, nil
 	case err != nil:
-		return nil, fmt.Errorf("reading sink %s: %w", s.Name, err)
+		return nil, err
 	}
-	p.UpdateSink = sink.Destination != s.Destination() || sink.Filter != s.Filter ||
-		sink.BigqueryOptions == nil || !sink.BigqueryOptions.UsePartitionedTables
-	p.Writer = writerEmail(sink.WriterIdentity)
-	p.GrantWriter = p.CreateDataset || (p.Writer != "" && !hasWriter(ds.Access, p.Writer))
+	p.UpdateSink = len(SinkDrift(sink, s)) > 0
+	p.Writer = WriterEmail(sink.WriterIdentity)
+	p.GrantWriter = p.CreateDataset || (p.Writer != "" && !HasWriter(ds.Access, p.Writer))
 	return p, nil
 }
 
@@ -168,66 +198,133 @@ type SinkResult struct {
 func (sk *Sinks) Apply(ctx context.Context, p *SinkPlan) (*SinkResult, error) {
 	s := p.Spec
 	res := &SinkResult{}
+	var ds *bqv2.Dataset
 	if p.CreateDataset {
-		ds := &bqv2.Dataset{DatasetReference: &bqv2.DatasetReference{ProjectId: s.Project, DatasetId: s.Dataset},
-			Location: s.Location, Description: "Federation audit trail exported by fedctl (log sink " + s.Name + ")"}
-		_, err := sk.BigQuery.Datasets.Insert(s.Project, ds).Context(ctx).Do()
-		switch {
-		case err == nil:
-			res.CreatedDataset = true
-		case gcp.IsAlreadyExists(err):
-		default:
-			return res, fmt.Errorf("creating dataset %s: %w", s.Dataset, err)
+		var err error
+		if ds, err = sk.CreateDataset(ctx, s); err != nil {
+			return res, err
 		}
+		res.CreatedDataset = ds != nil
 	}
-	want := &logging.LogSink{Name: s.Name, Destination: s.Destination(), Filter: s.Filter,
-		Description:     "fedctl: token mints and BigQuery jobs of the federation",
-		BigqueryOptions: &logging.BigQueryOptions{UsePartitionedTables: true}}
-	var sink *logging.LogSink
-	var err error
-	if p.CreateSink {
-		sink, err = sk.Logging.Projects.Sinks.Create("projects/"+s.Project, want).UniqueWriterIdentity(true).Context(ctx).Do()
-		switch {
-		case err == nil:
-			res.CreatedSink = true
-		case gcp.IsAlreadyExists(err):
-			p.UpdateSink = true // created meanwhile: make it ours
-		default:
-			return res, fmt.Errorf("creating sink %s: %w", s.Name, err)
-		}
+	sink, err := sk.ApplySink(ctx, s, p.CreateSink, p.UpdateSink)
+	if err != nil {
+		return res, err
 	}
-	if p.UpdateSink {
-		sink, err = sk.Logging.Projects.Sinks.Update(sk.sinkName(s), want).UniqueWriterIdentity(true).
-			UpdateMask("destination,filter,bigqueryOptions,description").Context(ctx).Do()
-		if err != nil {
-			return res, fmt.Errorf("updating sink %s: %w", s.Name, err)
-		}
-		res.UpdatedSink = true
-	}
-	if sink == nil {
-		if sink, err = sk.Logging.Projects.Sinks.Get(sk.sinkName(s)).Context(ctx).Do(); err != nil {
-			return res, fmt.Errorf("reading sink %s: %w", s.Name, err)
-		}
-	}
-	res.Writer = writerEmail(sink.WriterIdentity)
-	if res.Writer == "" {
-		return res, fmt.Errorf("sink %s has no writer identity to grant", s.Name)
-	}
-	res.GrantedWriter, err = sk.grantWriter(ctx, s, res.Writer)
+	res.CreatedSink, res.UpdatedSink = sink.Created, sink.Updated
+	res.Writer = sink.Writer
+	res.GrantedWriter, err = sk.GrantWriter(ctx, s, res.Writer, ds)
 	return res, err
 }
 
-// grantWriter adds WRITER for the writer on the dataset. datasets.patch
-// replaces the whole access list (gcp-wire §9.2), so it reads the list,
-// appends, and writes it all back, conditional on the etag it read; a
-// concurrent change (412) restarts the read-modify-write.
-func (sk *Sinks) grantWriter(ctx context.Context, s SinkSpec, writer string) (bool, error) {
-	for attempt := 0; ; attempt++ {
-		ds, err := sk.BigQuery.Datasets.Get(s.Project, s.Dataset).Context(ctx).Do()
-		if err != nil {
-			return false, fmt.Errorf("reading dataset %s: %w", s.Dataset, err)
+// GetDataset reads the sink's dataset (a gcp.IsNotFound error when absent).
+func (sk *Sinks) GetDataset(ctx context.Context, s SinkSpec) (*bqv2.Dataset, error) {
+	ds, err := sk.BigQuery.Datasets.Get(s.Project, s.Dataset).Context(ctx).Do()
+	if err != nil {
+		return nil, fmt.Errorf("reading dataset %s: %w", s.Dataset, err)
+	}
+	return ds, nil
+}
+
+// CreateDataset creates the dataset in s.Location and returns it as
+// created (its access list and etag: a WRITER grant can patch it without
+// reading it again); nil, nil when it exists already.
+func (sk *Sinks) CreateDataset(ctx context.Context, s SinkSpec) (*bqv2.Dataset, error) {
+	ds := &bqv2.Dataset{DatasetReference: &bqv2.DatasetReference{ProjectId: s.Project, DatasetId: s.Dataset},
+		Location: s.Location, Description: "Federation audit trail exported by fedctl (log sink " + s.Name + ")"}
+	out, err := sk.BigQuery.Datasets.Insert(s.Project, ds).Context(ctx).Do()
+	switch {
+	case err == nil:
+		return out, nil
+	case gcp.IsAlreadyExists(err):
+		return nil, nil
+	}
+	return nil, fmt.Errorf("creating dataset %s: %w", s.Dataset, err)
+}
+
+// GetSink reads the sink (a gcp.IsNotFound error when absent).
+func (sk *Sinks) GetSink(ctx context.Context, s SinkSpec) (*logging.LogSink, error) {
+	sink, err := sk.Logging.Projects.Sinks.Get(s.sinkName()).Context(ctx).Do()
+	if err != nil {
+		return nil, fmt.Errorf("reading sink %s: %w", s.Name, err)
+	}
+	return sink, nil
+}
+
+// AppliedSink is the sink after ApplySink, with what was done to it.
+type AppliedSink struct {
+	*logging.LogSink
+	// Writer is the writer identity's bare email (what a dataset access
+	// entry names).
+	Writer           string
+	Created, Updated bool
+}
+
+// ApplySink creates the sink (create), makes an existing one ours
+// (update), or only reads it; either way it returns the sink as Logging
+// has it, since the writer identity exists only once the sink does. A
+// create that finds the sink made meanwhile updates it instead. Sinks get a
+// unique writer identity.
+func (sk *Sinks) ApplySink(ctx context.Context, s SinkSpec, create, update bool) (*AppliedSink, error) {
+	out := &AppliedSink{}
+	var err error
+	if create {
+		out.LogSink, err = sk.Logging.Projects.Sinks.Create("projects/"+s.Project, s.LogSink()).UniqueWriterIdentity(true).Context(ctx).Do()
+		switch {
+		case err == nil:
+			out.Created = true
+		case gcp.IsAlreadyExists(err):
+			update = true // created meanwhile: make it ours
+		default:
+			return nil, fmt.Errorf("creating sink %s: %w", s.Name, err)
 		}
-		if hasWriter(ds.Access, writer) {
+	}
+	if update {
+		out.LogSink, err = sk.Logging.Projects.Sinks.Update(s.sinkName(), s.LogSink()).UniqueWriterIdentity(true).
+			UpdateMask(sinkUpdateMask).Context(ctx).Do()
+		if err != nil {
+			return nil, fmt.Errorf("updating sink %s: %w", s.Name, err)
+		}
+		out.Updated = true
+	}
+	if out.LogSink == nil {
+		if out.LogSink, err = sk.GetSink(ctx, s); err != nil {
+			return nil, err
+		}
+	}
+	out.Writer = WriterEmail(out.WriterIdentity)
+	if out.Writer == "" {
+		return nil, fmt.Errorf("sink %s has no writer identity to grant", s.Name)
+	}
+	return out, nil
+}
+
+// DeleteSink deletes the sink (absent already: no error). The dataset and
+// the trail exported into it are left alone.
+func (sk *Sinks) DeleteSink(ctx context.Context, s SinkSpec) error {
+	_, err := sk.Logging.Projects.Sinks.Delete(s.sinkName()).Context(ctx).Do()
+	if err != nil && !gcp.IsNotFound(err) {
+		return fmt.Errorf("deleting sink %s: %w", s.Name, err)
+	}
+	return nil
+}
+
+// GrantWriter adds WRITER for the writer on the dataset and reports whether
+// it wrote. datasets.patch replaces the whole access list (gcp-wire §9.2),
+// so it appends to the list it read and writes it all back, conditional on
+// that read's etag; a concurrent change (412) restarts the
+// read-modify-write. read is a dataset read moments ago (nil: read it now),
+// which saves the caller that has one a request.
+func (sk *Sinks) GrantWriter(ctx context.Context, s SinkSpec, writer string, read *bqv2.Dataset) (bool, error) {
+	for attempt := 0; ; attempt++ {
+		ds := read
+		if ds == nil {
+			var err error
+			if ds, err = sk.GetDataset(ctx, s); err != nil {
+				return false, err
+			}
+		}
+		read = nil // a retry reads afresh
+		if HasWriter(ds.Access, writer) {
 			return false, nil
 		}
 		access := append(slices.Clone(ds.Access), &bqv2.DatasetAccess{Role: "WRITER", UserByEmail: writer})
@@ -235,7 +332,7 @@ func (sk *Sinks) grantWriter(ctx context.Context, s SinkSpec, writer string) (bo
 		if ds.Etag != "" {
 			call.Header().Set("If-Match", ds.Etag)
 		}
-		_, err = call.Do()
+		_, err := call.Do()
 		if err == nil {
 			return true, nil
 		}
@@ -251,15 +348,15 @@ func isPreconditionFailed(err error) bool {
 	return e != nil && e.Code == 412
 }
 
-// writerEmail strips the "serviceAccount:" prefix a writer identity carries
+// WriterEmail strips the "serviceAccount:" prefix a writer identity carries
 // (BigQuery access entries want the bare email).
-func writerEmail(identity string) string {
+func WriterEmail(identity string) string {
 	return strings.TrimPrefix(identity, "serviceAccount:")
 }
 
-// hasWriter reports whether the access list already lets writer write:
+// HasWriter reports whether the access list already lets writer write:
 // WRITER (roles/bigquery.dataEditor) or OWNER, by userByEmail or iamMember.
-func hasWriter(access []*bqv2.DatasetAccess, writer string) bool {
+func HasWriter(access []*bqv2.DatasetAccess, writer string) bool {
 	for _, a := range access {
 		if a.UserByEmail != writer && a.IamMember != "serviceAccount:"+writer {
 			continue

@@ -101,7 +101,7 @@ func TestSinkCreatesDataset(t *testing.T) {
 		t.Fatal(err)
 	}
 	ds, err := e.c.BigQueryAPI.Datasets.Get(testProject, "fresh").Do()
-	if err != nil || ds.Location != "EU" || !hasWriter(ds.Access, wantWriter) {
+	if err != nil || ds.Location != "EU" || !HasWriter(ds.Access, wantWriter) {
 		t.Fatalf("dataset = %+v, %v", ds, err)
 	}
 }

@@ -30,9 +30,12 @@ const (
 	// fedKeyFile: --admin-key-file alone (verify mints with it as a gateway
 	// does).
 	fedKeyFile
+	// fedSink: --sink, the audit log sink (setup makes it, teardown
+	// deletes it).
+	fedSink
 
-	fedSetup    = fedIdentity | fedOutputs | fedKeyFile
-	fedTeardown = fedIdentity
+	fedSetup    = fedIdentity | fedOutputs | fedKeyFile | fedSink
+	fedTeardown = fedIdentity | fedSink
 	fedVerify   = fedIdentity | fedKeyFile
 )
 
@@ -57,6 +60,7 @@ type fedFlags struct {
 	dataAccessLogs           bool
 	verifier                 string
 	adminKeyFile, hoopPolicy string
+	sink                     string
 	concurrency              int
 	wait                     time.Duration
 }
@@ -96,6 +100,9 @@ func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 		fl.BoolVar(&ff.dataAccessLogs, "data-access-logs", false, "Also enable the Data Access audit logs of IAM and BigQuery")
 		fl.StringVar(&ff.hoopPolicy, "hoop-policy", "", "Write Hoop's federation policy (gcp_iam) to `FILE`")
 	}
+	if scope&fedSink != 0 {
+		fl.StringVar(&ff.sink, "sink", "", sinkFlagUsage)
+	}
 	if scope&fedKeyFile != 0 {
 		fl.StringVar(&ff.adminKeyFile, "admin-key-file", "", "Admin service account key `FILE` (setup writes it, mode 0600, never overwriting)")
 	}
@@ -122,6 +129,9 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags) (*config.C
 	}
 	if err := ff.applyWIF(cmd.Flags(), cfg); err != nil {
 		return nil, cmdutil.FlagErrorWrap(err)
+	}
+	if err := ff.applySink(cmd.Flags(), cfg); err != nil {
+		return nil, err
 	}
 	if cfg.Project == "" {
 		// Ambient project (env, gcloud). Without one, Validate reports the

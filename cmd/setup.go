@@ -92,6 +92,9 @@ func loadWizardConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags) (*co
 	if err := cfg.Apply(ff.overlay(cmd.Flags(), f)); err != nil {
 		return nil, cmdutil.FlagErrorWrap(err)
 	}
+	if err := ff.applySink(cmd.Flags(), cfg); err != nil {
+		return nil, err
+	}
 	if cfg.Project == "" {
 		if p, err := f.Project(); err == nil {
 			cfg.Project = p

@@ -36,6 +36,9 @@ type Result struct {
 	Plan     *Plan
 	Outcomes []Outcome
 	Elapsed  time.Duration
+
+	// sinkWriter is the audit sink's writer identity learnt while applying.
+	sinkWriter string
 }
 
 // Outcome returns the outcome of the change at address.
@@ -100,7 +103,9 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (*Result, error) {
 	}
 
 	var firstErr error
-	for _, ph := range e.phases(p) {
+	run := &sinkRun{}
+	defer func() { res.sinkWriter = run.writer }()
+	for _, ph := range e.phases(p, run) {
 		if firstErr != nil {
 			break
 		}
@@ -189,7 +194,13 @@ func addresses(cs []*Change) []string {
 //
 // wif setup: APIs → pool (create or undelete) → provider and target SA →
 // policy writes.
-func (e *Engine) phases(p *Plan) [][]step {
+//
+// The audit sink (setup): its dataset is created with the policy writes
+// (it depends on nothing of theirs); the sink after them; then WRITER on
+// the dataset for the sink's writer identity, which exists only once the
+// sink does (run carries it, and the created dataset, between the steps).
+// Teardown deletes the sink with the policy writes.
+func (e *Engine) phases(p *Plan, run *sinkRun) [][]step {
 	d, live := p.desired, p.live
 	created := map[string]bool{} // SA emails created in this run
 	for _, sa := range d.ServiceAccounts {
@@ -206,7 +217,7 @@ func (e *Engine) phases(p *Plan) [][]step {
 		targets[t.Address()] = t
 	}
 	var apis []*Change
-	var pools, providers, creates, writes, deletes, wifDeletes []step
+	var pools, providers, creates, writes, deletes, wifDeletes, sinks, grants []step
 	for _, c := range p.Changes {
 		if c.Action == ActionNoop {
 			continue
@@ -239,6 +250,16 @@ func (e *Engine) phases(p *Plan) [][]step {
 			default:
 				providers = append(providers, e.providerStep(c, d))
 			}
+		case KindDataset:
+			writes = append(writes, e.datasetStep(c, d.Sink, run))
+		case KindLoggingSink:
+			if c.Action == ActionDelete {
+				writes = append(writes, e.sinkStep(c, d.Sink, run))
+			} else {
+				sinks = append(sinks, e.sinkStep(c, d.Sink, run))
+			}
+		case KindDatasetAccess:
+			grants = append(grants, e.accessStep(c, d.Sink, live, run))
 		case KindLocalFile:
 			writes = append(writes, step{name: "write " + c.Address, changes: []*Change{c}, run: func(context.Context) error { return writeHoopPolicy(d) }})
 		}
@@ -264,7 +285,7 @@ func (e *Engine) phases(p *Plan) [][]step {
 		return out
 	}
 	// The pool before its provider; the provider with the service accounts.
-	return appendNonEmpty(out, pools, append(providers, creates...), writes)
+	return appendNonEmpty(out, pools, append(providers, creates...), writes, sinks, grants)
 }
 
 func appendNonEmpty(out [][]step, phases ...[]step) [][]step {

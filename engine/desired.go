@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/fedctl/fedctl/audit"
 	"github.com/fedctl/fedctl/config"
 )
 
@@ -63,6 +64,10 @@ type Desired struct {
 	// WIF is the wif mode's pool, provider and principal (nil otherwise).
 	WIF *WIFSpec
 
+	// Sink is the audit log sink (config audit.sink) with its dataset; nil
+	// when none is configured.
+	Sink *audit.SinkSpec
+
 	byTarget map[PolicyTarget][]Membership // MembershipsOf's index
 }
 
@@ -100,6 +105,12 @@ func NewDesired(cfg *config.Config, projectNumber string) (*Desired, error) {
 	default:
 		return nil, fmt.Errorf("%w: %s", ErrModeNotSupported, d.Mode)
 	}
+	sink, err := desiredSink(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d.Sink = sink
+	d.APIs = withSinkAPI(d.APIs, sink)
 	if cfg.Audit.DataAccessLogs {
 		for _, svc := range dataAccessLogServices {
 			d.AuditLogs = append(d.AuditLogs, AuditLogSpec{Service: svc, LogTypes: slices.Clone(dataAccessLogTypes)})

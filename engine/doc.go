@@ -20,6 +20,8 @@
 //	progress.go     progress events and their line renderer
 //	outputs.go      the admin key file and Hoop's federation policy file
 //	summary.go      the post-apply summary (text and JSON)
+//	wif.go          wif mode: pool, provider, their states, steps, outputs
+//	sink.go         the audit log sink: dataset, sink, WRITER entry (audit.Sinks)
 //
 // Adding a mode (wif) means adding resources to Desired and their reads and
 // steps; the plan, renderers and apply machinery stay as they are.

@@ -70,7 +70,11 @@ func New(c *gcp.Client, opts Options) *Engine {
 // PlanSetup reads the live state and returns what setup would change for
 // cfg (which must have passed preflight). It writes nothing.
 func (e *Engine) PlanSetup(ctx context.Context, cfg *config.Config) (*Plan, error) {
-	d, live, err := e.read(ctx, func(n string) (*Desired, error) { return NewDesired(cfg, n) }, cfg.Project, cfg.RequiredAPIs())
+	sink, err := desiredSink(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d, live, err := e.read(ctx, func(n string) (*Desired, error) { return NewDesired(cfg, n) }, cfg.Project, withSinkAPI(cfg.RequiredAPIs(), sink), sink)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +84,11 @@ func (e *Engine) PlanSetup(ctx context.Context, cfg *config.Config) (*Plan, erro
 // PlanTeardown reads the live state and returns what teardown would remove
 // for cfg: exactly what setup adds, in reverse order. It writes nothing.
 func (e *Engine) PlanTeardown(ctx context.Context, cfg *config.Config) (*Plan, error) {
-	d, live, err := e.read(ctx, func(n string) (*Desired, error) { return NewDesired(cfg, n) }, cfg.Project, nil)
+	sink, err := desiredSink(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d, live, err := e.read(ctx, func(n string) (*Desired, error) { return NewDesired(cfg, n) }, cfg.Project, nil, sink)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,10 @@ import (
 	"sync"
 
 	"golang.org/x/sync/errgroup"
+	bqv2 "google.golang.org/api/bigquery/v2"
+	logging "google.golang.org/api/logging/v2"
 
+	"github.com/fedctl/fedctl/audit"
 	"github.com/fedctl/fedctl/gcp"
 )
 
@@ -31,6 +34,12 @@ type Live struct {
 	Pool       *gcp.WorkloadIdentityPool
 	Provider   *gcp.WorkloadIdentityProvider
 	WIFUnknown bool
+	// Dataset and Sink are the audit sink's dataset and log sink, read
+	// only when one is configured (nil: absent). DatasetUnknown and
+	// SinkUnknown: not readable, their API (BigQuery, Logging) is off.
+	Dataset                     *bqv2.Dataset
+	Sink                        *logging.LogSink
+	DatasetUnknown, SinkUnknown bool
 }
 
 // Exists reports whether the service account email exists.
@@ -43,8 +52,10 @@ func (l *Live) Exists(email string) bool {
 // service states, ONE listing of the project's service accounts (pages of
 // 100; never a GET per user) and the project policy at once; then the
 // policies of the managed service accounts that exist. It builds the
-// desired state as soon as the project number is known.
-func (e *Engine) read(ctx context.Context, build func(projectNumber string) (*Desired, error), project string, apis []string) (*Desired, *Live, error) {
+// desired state as soon as the project number is known. The audit sink
+// (sink; nil: none configured, and nothing is read for it) needs no project
+// number, so its dataset and sink are read with the first requests.
+func (e *Engine) read(ctx context.Context, build func(projectNumber string) (*Desired, error), project string, apis []string, sink *audit.SinkSpec) (*Desired, *Live, error) {
 	live := &Live{
 		ServiceAccounts: map[string]*gcp.ServiceAccount{},
 		Policies:        map[PolicyTarget]*gcp.Policy{},
@@ -89,6 +100,9 @@ func (e *Engine) read(ctx context.Context, build func(projectNumber string) (*De
 			return err
 		})
 	})
+	if sink != nil {
+		e.readSink(gctx, g, sink, live)
+	}
 	if err := g.Wait(); err != nil {
 		return nil, nil, err
 	}

@@ -41,7 +41,8 @@ const (
 
 // Change is one resource's planned change. Before and After hold one of the
 // *State types of states.go (nil for a resource that does not exist before
-// or after): *APIState, *ServiceAccountState, *PolicyState, *FileState.
+// or after): *APIState, *ServiceAccountState, *PolicyState, *FileState,
+// *PoolState, *ProviderState, *DatasetState, *SinkState, *DatasetAccessState.
 type Change struct {
 	Address string       `json:"address"`
 	Kind    Kind         `json:"kind"`
@@ -137,6 +138,9 @@ func diffSetup(d *Desired, live *Live) *Plan {
 		c.After = &APIState{Service: api, Enabled: true}
 		if !enabled {
 			c.Action, c.Reason = ActionCreate, "required by "+string(d.Mode)+" mode"
+			if api == LoggingAPI {
+				c.Reason = "required by the audit log sink"
+			}
 		}
 		p.Changes = append(p.Changes, c)
 	}
@@ -184,6 +188,11 @@ func diffSetup(d *Desired, live *Live) *Plan {
 	}
 	if d.HoopPolicyFile != "" && d.Admin != nil {
 		p.Changes = append(p.Changes, hoopPolicyChange(d))
+	}
+	if d.Sink != nil {
+		changes, warnings := sinkChanges(d, live)
+		p.Changes = append(p.Changes, changes...)
+		p.Warnings = append(p.Warnings, warnings...)
 	}
 	return p
 }

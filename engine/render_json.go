@@ -21,7 +21,8 @@ const PlanFormatVersion = "1.0"
 //	  "changes": [                          // every managed resource, in apply order
 //	    {"address": "service_account.user[\"alice@acme.com\"]",
 //	     "kind": "api" | "service_account" | "iam_policy" | "service_account_key" | "local_file"
-//	           | "workload_identity_pool" | "workload_identity_pool_provider",
+//	           | "workload_identity_pool" | "workload_identity_pool_provider"
+//	           | "bigquery_dataset" | "logging_sink" | "bigquery_dataset_access",
 //	     "action": "create" | "update" | "delete" | "no-op",
 //	     "reason": "...",                   // optional
 //	     "before": {...} | null,            // null: does not exist before
@@ -42,7 +43,10 @@ const PlanFormatVersion = "1.0"
 // local_file {path, mode}; workload_identity_pool {name, state, disabled,
 // display_name, expire_time}; workload_identity_pool_provider {name, state,
 // disabled, issuer_uri, allowed_audiences, attribute_mapping,
-// attribute_condition, jwks}.
+// attribute_condition, jwks}; bigquery_dataset {dataset, location};
+// logging_sink {name, destination, filter, partitioned_tables,
+// writer_identity (absent until the sink exists)}; bigquery_dataset_access
+// {dataset, role, user_by_email (absent until the sink exists)}.
 type PlanJSON struct {
 	FormatVersion string    `json:"format_version"`
 	Operation     Operation `json:"operation"`

@@ -74,6 +74,12 @@ func renderChange(tw *errWriter, c *Change, cs *iostreams.ColorScheme) {
 		renderPool(tw, c, st)
 	case *ProviderState:
 		renderProvider(tw, c, st, cs)
+	case *DatasetState:
+		tw.printf("        dataset:  %s (location %s)\n", st.Dataset, st.Location)
+	case *SinkState:
+		renderSink(tw, c, st)
+	case *DatasetAccessState:
+		tw.printf("        %s: %s\n", st.Role, knownAfterApply(st.UserByEmail))
 	}
 	if d := c.Delta; d != nil {
 		for _, m := range d.Add {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/fedctl/fedctl/audit"
 	"github.com/fedctl/fedctl/iostreams"
 )
 
@@ -30,8 +31,13 @@ type Summary struct {
 	HoopPolicyFile      string        `json:"hoop_policy_file,omitempty"`
 	Verifier            string        `json:"verifier,omitempty"`
 	// WIF holds the values an integrator pastes (wif mode).
-	WIF      *WIFOutputs `json:"wif,omitempty"`
-	Warnings []string    `json:"warnings"`
+	WIF *WIFOutputs `json:"wif,omitempty"`
+	// AuditSink is the audit log sink and the SQL that reads its trail
+	// (setup with audit.sink configured).
+	AuditSink *SinkSummary `json:"audit_sink,omitempty"`
+	// KeptDataset is the audit sink's dataset teardown left in place.
+	KeptDataset string   `json:"kept_dataset,omitempty"`
+	Warnings    []string `json:"warnings"`
 }
 
 // UserSummary maps a user to the service account that stands for them.
@@ -88,9 +94,19 @@ func NewSummary(res *Result) *Summary {
 		}
 	}
 	if p.Operation == OpTeardown {
+		if d.Sink != nil && p.live != nil && p.live.Dataset != nil {
+			s.KeptDataset = d.Sink.Project + ":" + d.Sink.Dataset
+		}
 		return s
 	}
 	s.WIF = d.WIFOutputs()
+	if d.Sink != nil && sinkReady(res, d) {
+		writer := res.sinkWriter
+		if writer == "" && p.live != nil && p.live.Sink != nil {
+			writer = audit.WriterEmail(p.live.Sink.WriterIdentity)
+		}
+		s.AuditSink = newSinkSummary(d.Sink, writer)
+	}
 	for _, id := range d.Identities {
 		s.Users = append(s.Users, UserSummary{User: id.User, ServiceAccount: id.Email})
 	}
@@ -144,6 +160,9 @@ func RenderSummaryText(w io.Writer, s *Summary, cs *iostreams.ColorScheme) error
 	if w := s.WIF; w != nil {
 		RenderWIFOutputs(tw, w, cs)
 	}
+	if s.KeptDataset != "" {
+		tw.printf("\nAudit dataset %s kept: it holds the exported audit trail.\n", s.KeptDataset)
+	}
 	if len(s.Users) > 0 {
 		tw.printf("\n%s\n", cs.Bold("Identities"))
 		width := 0
@@ -153,6 +172,9 @@ func RenderSummaryText(w io.Writer, s *Summary, cs *iostreams.ColorScheme) error
 		for _, u := range s.Users {
 			tw.printf("  %s%s → %s\n", u.User, strings.Repeat(" ", width-len(u.User)), u.ServiceAccount)
 		}
+	}
+	if s.AuditSink != nil {
+		renderSinkSummary(tw, s.AuditSink, cs.Bold)
 	}
 	return tw.err
 }

@@ -18,6 +18,8 @@ import (
 //     audit trail the project may be required to keep. `fedctl audit`
 //     owns them.
 //   - local files (the admin key dies with the admin service account).
+//   - the audit sink's dataset (and its access list): it holds the trail
+//     the sink exported. The sink itself is deleted.
 //
 // A wif pool and provider are soft-deleted last (Google keeps them 30 days,
 // and a later setup undeletes them).
@@ -62,6 +64,9 @@ func diffTeardown(d *Desired, live *Live) *Plan {
 	}
 	if d.WIF != nil {
 		p.Changes = append(p.Changes, wifTeardownChanges(d, live)...)
+	}
+	if d.Sink != nil {
+		p.Changes = append(p.Changes, sinkTeardownChanges(d, live)...)
 	}
 	return p
 }
