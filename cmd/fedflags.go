@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -111,27 +112,55 @@ func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 	_ = cmd.RegisterFlagCompletionFunc("grant", cobra.FixedCompletions([]string{"per-user", "project"}, cobra.ShellCompDirectiveNoFileComp))
 }
 
-// loadConfig builds the federation configuration of a command: --config
-// FILE, then the flags that were given, then the factory's project when
-// neither named one, then the defaults; and runs the preflight. Every
-// failure is a usage error (exit 2) and happens before any API call — the
-// gcp client is not even built.
+// loadOptions say how lenient loadFedConfig is; setup, plan and teardown
+// use the zero value (every preflight problem is a usage error).
+type loadOptions struct {
+	// prefill: the configuration only prefills the wizard, whose screens
+	// ask for what is missing and validate each answer: no preflight, and a
+	// preset still missing its tenant values is not an error (the wif
+	// Provider screen asks for them).
+	prefill bool
+	// perUser (verify, token): the identities to check may come from
+	// --user alone, so a configuration without users is fine; and a user
+	// whose SA ID the template cannot render is a failing row of the table,
+	// not a usage error that stops every other user's check, so such
+	// problems are returned instead. Every other preflight problem is still
+	// a usage error.
+	perUser bool
+}
+
+// loadConfig is loadFedConfig with the full preflight: setup's scripted
+// path, plan and teardown.
 func loadConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags) (*config.Config, error) {
+	cfg, _, err := loadFedConfig(cmd, f, ff, loadOptions{})
+	return cfg, err
+}
+
+// loadFedConfig builds the federation configuration of a command: --config
+// FILE, then the flags that were given (the wif ones and the preset
+// through applyWIF, --sink through applySink), then the factory's project when neither named one,
+// then the defaults; and runs the preflight as o says. Every failure is a
+// usage error (exit 2) and happens before any API call — the gcp client
+// is not even built. The problems returned are perUser's.
+func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadOptions) (*config.Config, []config.Problem, error) {
 	cfg := &config.Config{}
 	if ff.configFile != "" {
 		var err error
 		if cfg, err = config.Load(ff.configFile); err != nil {
-			return nil, cmdutil.FlagErrorWrap(err)
+			return nil, nil, cmdutil.FlagErrorWrap(err)
 		}
 	}
 	if err := cfg.Apply(ff.overlay(cmd.Flags(), f)); err != nil {
-		return nil, cmdutil.FlagErrorWrap(err)
+		return nil, nil, cmdutil.FlagErrorWrap(err)
 	}
 	if err := ff.applyWIF(cmd.Flags(), cfg); err != nil {
-		return nil, cmdutil.FlagErrorWrap(err)
+		var mp *wif.MissingParamsError
+		if !o.prefill || !errors.As(err, &mp) {
+			return nil, nil, cmdutil.FlagErrorWrap(err)
+		}
 	}
 	if err := ff.applySink(cmd.Flags(), cfg); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cfg.Project == "" {
 		// Ambient project (env, gcloud). Without one, Validate reports the
@@ -141,10 +170,33 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags) (*config.C
 		}
 	}
 	cfg.ApplyDefaults()
-	if err := cfg.Validate(); err != nil {
-		return nil, cmdutil.FlagErrorWrap(err)
+	if o.prefill {
+		return cfg, nil, nil
 	}
-	return cfg, nil
+	err := cfg.Validate()
+	var pe *config.PreflightError
+	if err == nil {
+		return cfg, nil, nil
+	}
+	if !o.perUser || !errors.As(err, &pe) {
+		return nil, nil, cmdutil.FlagErrorWrap(err)
+	}
+	var perUser, fatal []config.Problem
+	noUsers := len(cfg.Users()) == 0
+	for _, p := range pe.Problems {
+		switch {
+		case p.User != "":
+			perUser = append(perUser, p)
+		case noUsers && (p.Field == "impersonation.users" || p.Field == "oauth.users"):
+			// verify --user EMAIL needs no users list.
+		default:
+			fatal = append(fatal, p)
+		}
+	}
+	if len(fatal) > 0 {
+		return nil, nil, cmdutil.FlagErrorWrap(&config.PreflightError{Problems: fatal})
+	}
+	return cfg, perUser, nil
 }
 
 // overlay is the config.Flags of the flags set on the command line (a
@@ -226,4 +278,19 @@ func renderPlan(f *cmdutil.Factory, p *engine.Plan) error {
 		return nil
 	}
 	return engine.RenderText(f.IOStreams.Out, p, f.IOStreams.ColorScheme())
+}
+
+// wifAllow are the refusals forced by --allow-unconditioned and
+// --allow-wildcard.
+func (ff *fedFlags) wifAllow() engine.WIFAllow {
+	return engine.WIFAllow{Unconditioned: ff.allowUnconditioned, Wildcard: ff.allowWildcard}
+}
+
+// checkCredConfig: --cred-config needs to know where the workload reads
+// its token (the wizard path's half of wifPreflight's flag check).
+func (ff *fedFlags) checkCredConfig() error {
+	if ff.credConfig != "" && ff.credSource == "" {
+		return cmdutil.FlagErrorf("--cred-config needs --credential-source PATH|URL: where the workload reads its OIDC token")
+	}
+	return nil
 }

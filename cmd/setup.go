@@ -48,11 +48,7 @@ Running it again changes nothing and says so.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if useWizard(f, opts) {
-				cfg, err := loadWizardConfig(cmd, f, &opts.fed)
-				if err != nil {
-					return err
-				}
-				return wizard.Run(cmd.Context(), f, cfg, wizard.Options{Accessible: opts.accessible, Verifier: suggestedVerifier(f)})
+				return runWizard(cmd, f, opts)
 			}
 			cfg, err := loadConfig(cmd, f, &opts.fed)
 			if err != nil {
@@ -78,30 +74,35 @@ func useWizard(f *cmdutil.Factory, opts *setupOptions) bool {
 	return !opts.yes && !opts.dryRun && f.IOStreams.CanPrompt() && !f.Output().IsJSON()
 }
 
-// loadWizardConfig is loadConfig without the preflight: --config and the
-// flags only prefill the wizard, whose screens ask for what is missing and
-// validate each answer. A malformed file or flag is still a usage error.
-func loadWizardConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags) (*config.Config, error) {
-	cfg := &config.Config{}
-	if ff.configFile != "" {
-		var err error
-		if cfg, err = config.Load(ff.configFile); err != nil {
-			return nil, cmdutil.FlagErrorWrap(err)
-		}
+// runWizard is setup on a terminal. --config and the flags (the wif ones
+// and --preset through applyWIF, as on the scripted path) only prefill the
+// wizard, whose screens ask for what is missing and validate each answer;
+// a malformed file or flag is still a usage error. The wif preflight
+// (engine.PreflightWIF) runs in the wizard on the final answers, before it
+// plans, with --allow-unconditioned/--allow-wildcard as its starting
+// forces; --cred-config is written once the federation is in place.
+func runWizard(cmd *cobra.Command, f *cmdutil.Factory, opts *setupOptions) error {
+	ff := &opts.fed
+	cfg, _, err := loadFedConfig(cmd, f, ff, loadOptions{prefill: true})
+	if err != nil {
+		return err
 	}
-	if err := cfg.Apply(ff.overlay(cmd.Flags(), f)); err != nil {
-		return nil, cmdutil.FlagErrorWrap(err)
+	if err := ff.checkCredConfig(); err != nil {
+		return err
 	}
-	if err := ff.applySink(cmd.Flags(), cfg); err != nil {
-		return nil, err
-	}
-	if cfg.Project == "" {
-		if p, err := f.Project(); err == nil {
-			cfg.Project = p
-		}
-	}
-	cfg.ApplyDefaults()
-	return cfg, nil
+	ctx := cmd.Context()
+	return wizard.Run(ctx, f, cfg, wizard.Options{
+		Accessible: opts.accessible,
+		Verifier:   suggestedVerifier(f),
+		WIFAllow:   ff.wifAllow(),
+		WIFOutputs: func(out *engine.WIFOutputs) error {
+			client, err := f.GCP(ctx)
+			if err != nil {
+				return err
+			}
+			return writeCredConfig(client, out, ff)
+		},
+	})
 }
 
 // suggestedVerifier is the member the wizard offers as --verifier: the

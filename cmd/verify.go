@@ -136,53 +136,11 @@ func verifyRunOptions(f *cmdutil.Factory, cfg *config.Config, keyFlag string) (v
 	return vo, nil
 }
 
-// loadVerifyConfig is loadConfig for verify and token, which differ from
-// setup in two ways: the identities to check may come from --user alone
-// (so a configuration without users is fine), and a user whose SA ID the
-// template cannot render is a failing row of the table, not a usage error
-// that stops every other user's check. Every other preflight problem is
-// still a usage error before any API call.
+// loadVerifyConfig is the configuration of verify and token: users may
+// come from --user alone, and per-user problems are rows of the table
+// (loadOptions.perUser).
 func loadVerifyConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags) (*config.Config, []config.Problem, error) {
-	cfg := &config.Config{}
-	if ff.configFile != "" {
-		var err error
-		if cfg, err = config.Load(ff.configFile); err != nil {
-			return nil, nil, cmdutil.FlagErrorWrap(err)
-		}
-	}
-	if err := cfg.Apply(ff.overlay(cmd.Flags(), f)); err != nil {
-		return nil, nil, cmdutil.FlagErrorWrap(err)
-	}
-	if err := ff.applyWIF(cmd.Flags(), cfg); err != nil {
-		return nil, nil, cmdutil.FlagErrorWrap(err)
-	}
-	if cfg.Project == "" {
-		if p, err := f.Project(); err == nil {
-			cfg.Project = p
-		}
-	}
-	cfg.ApplyDefaults()
-	err := cfg.Validate()
-	var pe *config.PreflightError
-	if err == nil || !errors.As(err, &pe) {
-		return cfg, nil, cmdutil.FlagErrorWrap(err)
-	}
-	var perUser, fatal []config.Problem
-	noUsers := len(cfg.Users()) == 0
-	for _, p := range pe.Problems {
-		switch {
-		case p.User != "":
-			perUser = append(perUser, p)
-		case noUsers && (p.Field == "impersonation.users" || p.Field == "oauth.users"):
-			// verify --user EMAIL needs no users list.
-		default:
-			fatal = append(fatal, p)
-		}
-	}
-	if len(fatal) > 0 {
-		return nil, nil, cmdutil.FlagErrorWrap(&config.PreflightError{Problems: fatal})
-	}
-	return cfg, perUser, nil
+	return loadFedConfig(cmd, f, ff, loadOptions{perUser: true})
 }
 
 func plural(n int, one, many string) string {

@@ -85,8 +85,14 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 	}
 
 	// 3. Identities, until the preflight passes.
+	// (wif: the provider and who may use it, then the scripted path's wif
+	// preflight with the risks the admin forced).
 	for {
-		if err := askIdentities(p, s); err != nil {
+		ask := askIdentities
+		if cfg.Mode == config.ModeWIF {
+			ask = askWIF
+		}
+		if err := ask(p, s); err != nil {
 			return err
 		}
 		var pe *config.PreflightError
@@ -96,6 +102,18 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 				fmt.Fprintln(w, "  "+pr.String())
 			}
 			continue
+		}
+		if err := askWIFRisks(p, s); err != nil {
+			return err
+		}
+		warns, err := engine.PreflightWIF(cfg, s.allow)
+		if err != nil {
+			fmt.Fprintln(w, "Please fix these:")
+			fmt.Fprintln(w, "  "+err.Error())
+			continue
+		}
+		for _, warn := range warns {
+			fmt.Fprintln(w, "WARNING: "+warn)
 		}
 		break
 	}
@@ -156,9 +174,14 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 
 		// 6. Apply.
 		res, err := s.backend.Apply(ctx, plan, engine.LinePrinter(w, ios.ErrColorScheme()))
+		var hookErr error
 		if res != nil {
+			sum := engine.NewSummary(res)
+			if err == nil && sum.WIF != nil && s.onWIFOutputs != nil {
+				hookErr = s.onWIFOutputs(sum.WIF)
+			}
 			fmt.Fprintln(ios.Out)
-			_ = engine.RenderSummaryText(ios.Out, engine.NewSummary(res), ios.ColorScheme())
+			_ = engine.RenderSummaryText(ios.Out, sum, ios.ColorScheme())
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -166,6 +189,18 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 			}
 			return err
 		}
+		if hookErr != nil {
+			return hookErr
+		}
+	} else if out := s.wifOutputs(); out != nil {
+		// Nothing to apply: the integration values are still what the
+		// admin came for.
+		if s.onWIFOutputs != nil {
+			if err := s.onWIFOutputs(out); err != nil {
+				return err
+			}
+		}
+		_ = engine.RenderWIFOutputsTo(ios.Out, out, ios.ColorScheme())
 	}
 
 	// 7. Verify.
@@ -230,6 +265,12 @@ func askIdentities(p *prompter, s *session) error {
 			cfg.Impersonation.Grant = config.GrantProject
 		}
 	}
+	return askRoles(p, s)
+}
+
+// askRoles asks for the data roles of the active mode.
+func askRoles(p *prompter, s *session) error {
+	cfg, w := s.cfg, p.out
 	var names []string
 	for _, c := range commonRoles {
 		names = append(names, c.role)

@@ -86,3 +86,37 @@ func TestAccessibleDeclineAtPlan(t *testing.T) {
 		t.Fatalf("%d writes after declining", w)
 	}
 }
+
+// wif as line prompts: the preset fills the answers, a bad condition is
+// asked again with cel-go's column, no condition is refused until forced
+// (declined here), and the federation lands.
+func TestAccessibleWIF(t *testing.T) {
+	e := newEmu(t)
+	input := strings.Join([]string{
+		"", "2", // project, wif
+		"gumloop", "ORG123", // preset, org
+		"", "", // issuer, mapping: the preset's
+		"assertion.gumloop_org_id = 'x'", // bad CEL: asked again
+		"-",                              // no condition
+		"", "", "", "",                   // audiences, pool, provider, principal set
+		"bigquery-runner", "", // target SA, roles
+		"n",                                                     // accept no condition? no: refused, asked again
+		"gumloop", "ORG123", "", "", "", "", "", "", "", "", "", // the preset's answers, condition included
+		"y", // data access logs
+		"y", // apply
+	}, "\n") + "\n"
+	err, out, errOut := accessibleRun(t, e, input)
+	if err != nil {
+		t.Fatalf("Run = %v\nstderr:\n%s\nstdout:\n%s", err, errOut, out)
+	}
+	for _, want := range []string{"line 1, column 26", "                          ^", "WARNING: The provider has NO attribute condition", "Please fix these"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	for _, want := range []string{"assertion.gumloop_org_id == 'ORG123'", "project number:  123456789012", "pool active"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+}

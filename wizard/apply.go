@@ -257,6 +257,9 @@ func (a *applyScreen) view() string {
 		}
 	}
 	if !a.running && a.err == nil {
+		if out := wifOutputsView(a.s, a.width); out != "" {
+			b.WriteString("\n" + out)
+		}
 		b.WriteString("\n" + st.Label.Render("Press enter to verify every identity.") + "\n")
 	}
 	return b.String()

@@ -104,7 +104,7 @@ func (sc *auditScreen) update(msg tea.Msg) tea.Cmd {
 	case key.Matches(km, k.Quit) || (!sc.typing() && key.Matches(km, k.QuitQ)):
 		return abort
 	case key.Matches(km, k.Back):
-		return goTo(stepIdentities)
+		return goTo(sc.s.before(stepAudit))
 	case key.Matches(km, k.NextItem) || (!sc.typing() && key.Matches(km, k.Down)):
 		return sc.move(1)
 	case key.Matches(km, k.PrevItem) || (!sc.typing() && key.Matches(km, k.Up)):
@@ -211,7 +211,7 @@ func (sc *auditScreen) view() string {
 			}
 			b.WriteString("    " + cur + st.Label.Render(sinkLabels[i]) + " " + in.View() + "\n")
 		}
-		b.WriteString("      " + indentLines(styleLines(st.Muted, wrap("Setup records the sink in the configuration; create it with `fedctl audit sink create` (it is not part of the setup plan yet).", w)), "      ") + "\n")
+		b.WriteString("      " + indentLines(styleLines(st.Muted, wrap("The plan creates the dataset (kept by teardown) and the sink, and lets the sink's writer identity write to the dataset (--sink on the scripted path).", w)), "      ") + "\n")
 	}
 	if sc.hasVerifier() {
 		b.WriteString("\n")

@@ -23,11 +23,21 @@
 //	mode.go        screen 2: impersonation / wif / oauth
 //	identities.go  screen 3: users, identity template preview, pattern, roles
 //	users.go       parsing typed or pasted users, per entry
+//	roles.go       the data roles question (Identities and wif Access)
+//	wif_provider.go screen 3 in wif mode: preset, issuer, mapping, condition
+//	               compiled live with cel-go, audiences, pool/provider IDs
+//	wif_access.go  screen 4 in wif mode: principal set, target SA or
+//	               direct, roles; the wildcard refusal; engine.PreflightWIF
+//	wif_text.go    mapping lines, located CEL problems, integration values
 //	audit.go       screen 4: Data Access logs and the optional sink
 //	plan.go        screen 5: the engine's plan; apply, back, save, quit
 //	apply.go       screen 6: one row per step; retry; Ctrl-C stops cleanly
 //	verify.go      screen 7: the verification table; re-run for one user
 //	accessible.go  the same flow as line prompts (TERM=dumb, --accessible)
+//	accessible_wif.go the wif questions as line prompts
+//
+// Which screens a run walks through depends on the mode (session.flow):
+// wif replaces Identities with Provider and Access.
 //
 // Tests: testdata/*.golden are each screen's View() at a fixed size
 // (-update rewrites them and the captures in docs/wizard.md); flow_test.go

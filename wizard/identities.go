@@ -16,17 +16,6 @@ import (
 	"github.com/fedctl/fedctl/engine"
 )
 
-// commonRoles are the BigQuery roles offered as checkboxes; anything else
-// goes into the free-entry field.
-var commonRoles = []struct{ role, what string }{
-	{"roles/bigquery.user", "run queries, list and create datasets"},
-	{"roles/bigquery.jobUser", "run queries only (no dataset listing)"},
-	{"roles/bigquery.dataViewer", "read tables and views"},
-	{"roles/bigquery.dataEditor", "read and write tables"},
-	{"roles/bigquery.metadataViewer", "see datasets and schemas, not data"},
-	{"roles/bigquery.readSessionUser", "read through the Storage Read API"},
-}
-
 // field is a focusable part of the Identities screen.
 type field int
 
@@ -45,10 +34,8 @@ type identitiesScreen struct {
 	s      *session
 	users  textarea.Model
 	tmpl   textinput.Model
-	custom textinput.Model
 	grant  config.Grant
-	roles  map[string]bool // common roles checked
-	cursor int             // in commonRoles
+	roles  *rolePicker
 	focus  field
 	width  int
 	height int
@@ -86,13 +73,7 @@ func newIdentitiesScreen(s *session) *identitiesScreen {
 	tm.CharLimit = 200
 	tm.SetValue(cmpOr(cfg.Impersonation.IdentityTemplate, config.DefaultIdentityTemplate))
 
-	cu := textinput.New()
-	cu.Prompt = ""
-	cu.Placeholder = "other roles, comma-separated (roles/… or projects/P/roles/…)"
-
-	sc := &identitiesScreen{s: s, users: ta, tmpl: tm, custom: cu, grant: cmpOr(cfg.Impersonation.Grant, config.DefaultGrant), roles: map[string]bool{}}
-	sc.setRoles(cfg.Roles())
-	return sc
+	return &identitiesScreen{s: s, users: ta, tmpl: tm, grant: cmpOr(cfg.Impersonation.Grant, config.DefaultGrant), roles: newRolePicker(cfg.Roles())}
 }
 
 func cmpOr[T comparable](v, def T) T {
@@ -101,21 +82,6 @@ func cmpOr[T comparable](v, def T) T {
 		return def
 	}
 	return v
-}
-
-// setRoles checks the common roles among roles and puts the rest in the
-// free-entry field.
-func (sc *identitiesScreen) setRoles(roles []string) {
-	clear(sc.roles)
-	var other []string
-	for _, r := range roles {
-		if slices.ContainsFunc(commonRoles, func(c struct{ role, what string }) bool { return c.role == r }) {
-			sc.roles[r] = true
-		} else {
-			other = append(other, r)
-		}
-	}
-	sc.custom.SetValue(strings.Join(other, ", "))
 }
 
 func (sc *identitiesScreen) impersonation() bool {
@@ -138,7 +104,7 @@ func (sc *identitiesScreen) setSize(w, h int) {
 	sc.width, sc.height = w, h
 	sc.users.SetWidth(min(w-2, 100))
 	sc.tmpl.Width = min(w-14, 80)
-	sc.custom.Width = min(w-4, 80)
+	sc.roles.custom.Width = min(w-4, 80)
 }
 
 func (sc *identitiesScreen) enter() tea.Cmd {
@@ -152,14 +118,14 @@ func (sc *identitiesScreen) setFocus(f field) tea.Cmd {
 	sc.focus = f
 	sc.users.Blur()
 	sc.tmpl.Blur()
-	sc.custom.Blur()
+	sc.roles.custom.Blur()
 	switch f {
 	case fieldUsers:
 		return sc.users.Focus()
 	case fieldTemplate:
 		return sc.tmpl.Focus()
 	case fieldCustomRoles:
-		return sc.custom.Focus()
+		return sc.roles.custom.Focus()
 	}
 	return nil
 }
@@ -221,15 +187,7 @@ func (sc *identitiesScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case fieldRoles:
-		switch {
-		case key.Matches(km, k.Up):
-			sc.cursor = max(sc.cursor-1, 0)
-		case key.Matches(km, k.Down):
-			sc.cursor = min(sc.cursor+1, len(commonRoles)-1)
-		case key.Matches(km, k.Toggle):
-			r := commonRoles[sc.cursor].role
-			sc.roles[r] = !sc.roles[r]
-		}
+		sc.roles.updateList(km, k)
 		return nil
 	}
 	return sc.updateInputs(km)
@@ -247,7 +205,7 @@ func (sc *identitiesScreen) updateInputs(msg tea.Msg) tea.Cmd {
 		sc.tmpl, c2 = sc.tmpl.Update(msg)
 	}
 	if !isKey || sc.focus == fieldCustomRoles {
-		sc.custom, c3 = sc.custom.Update(msg)
+		sc.roles.custom, c3 = sc.roles.custom.Update(msg)
 	}
 	if isKey {
 		sc.problems = nil // stale once something was edited
@@ -317,29 +275,12 @@ func (sc *identitiesScreen) candidate() (*config.Config, []userEntry, []string) 
 		users = append(users, e.email) // invalid ones too: preflight names them
 	}
 	cfg.SetUsers(users)
-	cfg.SetRoles(sc.selectedRoles())
+	cfg.SetRoles(sc.roles.selected())
 	if sc.impersonation() {
 		cfg.Impersonation.IdentityTemplate = strings.TrimSpace(sc.tmpl.Value())
 		cfg.Impersonation.Grant = sc.grant
 	}
 	return &cfg, entries, notes
-}
-
-// selectedRoles are the checked common roles, in list order, then the
-// free-entry ones.
-func (sc *identitiesScreen) selectedRoles() []string {
-	var out []string
-	for _, c := range commonRoles {
-		if sc.roles[c.role] {
-			out = append(out, c.role)
-		}
-	}
-	for _, r := range config.SplitList(sc.custom.Value()) {
-		if !slices.Contains(out, r) {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 // validate is the preflight of these answers: every problem of the
@@ -407,28 +348,7 @@ func (sc *identitiesScreen) view() string {
 		b.WriteString(sc.oauthPreview(entries))
 	}
 
-	b.WriteString("\n" + label(fieldRoles, "Data roles") + st.Muted.Render("  space toggles") + "\n")
-	for i, c := range commonRoles {
-		box := "[ ]"
-		if sc.roles[c.role] {
-			box = "[x]"
-		}
-		cur := "  "
-		if sc.focus == fieldRoles && i == sc.cursor {
-			cur = st.Cursor.Render(markFocus + " ")
-		}
-		b.WriteString("  " + cur + box + " " + fmt.Sprintf("%-32s", c.role) + st.Muted.Render(c.what) + "\n")
-	}
-	b.WriteString(label(fieldCustomRoles, "Other ") + sc.custom.View() + "\n")
-	for _, r := range config.SplitList(sc.custom.Value()) {
-		if err := config.CheckRole(r); err != nil {
-			b.WriteString("    " + st.Error.Render(markFail+" "+r+": "+err.Error()) + "\n")
-		}
-	}
-	if len(sc.selectedRoles()) == 0 {
-		b.WriteString("    " + st.Warn.Render(markWarn+" no data roles: the identities could sign in but read nothing") + "\n")
-	}
-
+	b.WriteString("\n" + sc.roles.view(st, label(fieldRoles, "Data roles"), label(fieldCustomRoles, "Other "), sc.focus == fieldRoles))
 	if len(sc.problems) > 0 {
 		b.WriteString("\n" + st.Error.Render(fmt.Sprintf("%s %d problem(s) to fix before continuing:", markFail, len(sc.problems))) + "\n")
 		for _, p := range sc.problems {

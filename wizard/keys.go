@@ -13,6 +13,8 @@ type keyMap struct {
 	Help     key.Binding // toggle the full help
 	Up       key.Binding
 	Down     key.Binding
+	Left     key.Binding // previous choice of a row of options
+	Right    key.Binding // next choice
 	Toggle   key.Binding // flip a checkbox / choice
 	NextItem key.Binding // focus the next field
 	PrevItem key.Binding // focus the previous field
@@ -37,6 +39,8 @@ func newKeyMap() keyMap {
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more keys")),
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Left:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "choose")),
+		Right:    key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("←/→", "choose")),
 		Toggle:   key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "toggle")),
 		NextItem: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")),
 		PrevItem: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous field")),

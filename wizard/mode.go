@@ -65,24 +65,6 @@ func (m *modeScreen) unavailable(mode config.Mode) string {
 	if errors.Is(err, engine.ErrModeNotSupported) {
 		return "not built yet: the engine cannot set this mode up"
 	}
-	if mode == config.ModeWIF && wifProblems(&probe) != "" {
-		// The wizard has no screens for the pool and provider yet; a
-		// --config with a complete wif section can still be applied here.
-		return "the wizard has no pool/provider screens yet: pass a --config with a wif section (or the --pool/--provider/--issuer-uri flags)"
-	}
-	return ""
-}
-
-// wifProblems is the preflight of cfg's wif section ("" when complete).
-func wifProblems(cfg *config.Config) string {
-	var pe *config.PreflightError
-	if err := cfg.Validate(); errors.As(err, &pe) {
-		for _, p := range pe.Problems {
-			if strings.HasPrefix(p.Field, "wif") {
-				return p.String()
-			}
-		}
-	}
 	return ""
 }
 
@@ -110,7 +92,7 @@ func (m *modeScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		switchMode(m.s.cfg, mode)
-		return goTo(stepIdentities)
+		return goTo(m.s.after(stepMode))
 	}
 	return nil
 }
@@ -124,6 +106,13 @@ func switchMode(cfg *config.Config, mode config.Mode) {
 		return
 	}
 	users, roles := cfg.Users(), cfg.Roles()
+	if len(users) == 0 {
+		// From wif, which has none: the users typed before the detour.
+		users = cfg.Impersonation.Users
+		if len(users) == 0 {
+			users = cfg.OAuth.Users
+		}
+	}
 	cfg.Mode = mode
 	if len(cfg.Users()) == 0 {
 		cfg.SetUsers(users)

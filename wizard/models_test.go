@@ -81,18 +81,18 @@ func TestIdentitiesRefusesIllegalAndCollidingIDs(t *testing.T) {
 func TestIdentitiesRoles(t *testing.T) {
 	s := testSession(validCfg("alice@acme.com"), nil)
 	sc := sized(s, stepIdentities, 100, 40).screens[stepIdentities].(*identitiesScreen)
-	sc.focus, sc.cursor = fieldRoles, 1
+	sc.focus, sc.roles.cursor = fieldRoles, 1
 	sc.update(press("space")) // + jobUser
-	sc.cursor = 0
+	sc.roles.cursor = 0
 	sc.update(press("space")) // - bigquery.user
-	sc.custom.SetValue("roles/bigquery.dataEditor, bogus")
+	sc.roles.custom.SetValue("roles/bigquery.dataEditor, bogus")
 	if navOf(sc.submit()) != nil || len(sc.problems) != 1 || sc.problems[0].Value != "bogus" {
 		t.Fatalf("an invalid free-entry role was accepted: %v", sc.problems)
 	}
 	if !strings.Contains(sc.view(), "✗ bogus") {
 		t.Error("the invalid role is not flagged inline")
 	}
-	sc.custom.SetValue("roles/bigquery.dataEditor, projects/demo-project/roles/custom")
+	sc.roles.custom.SetValue("roles/bigquery.dataEditor, projects/demo-project/roles/custom")
 	if navOf(sc.submit()) == nil {
 		t.Fatalf("valid roles refused: %v", sc.problems)
 	}
@@ -176,12 +176,16 @@ func TestProjectValidation(t *testing.T) {
 	}
 }
 
-func TestModeUnavailableModeIsRefused(t *testing.T) {
+// wif leads to its own screens; the users survive a detour through it.
+func TestModeSwitchFollowsTheFlow(t *testing.T) {
 	s := testSession(validCfg("alice@acme.com"), nil)
 	sc := sized(s, stepMode, 100, 30).screens[stepMode].(*modeScreen)
-	sc.update(press("down")) // wif: no pool/provider in this config
-	if navOf(sc.update(press("enter"))) != nil || sc.err == "" {
-		t.Fatal("wif without a pool or provider was accepted")
+	sc.update(press("down")) // wif: no pool/provider yet, its screens ask
+	if msg, ok := navOf(sc.update(press("enter"))).(goMsg); !ok || msg.to != stepWIFProvider {
+		t.Fatalf("wif went to %v (%q), want the Provider screen", msg, sc.err)
+	}
+	if !slices.Equal(s.cfg.Roles(), config.DefaultRoles(config.ModeWIF)) {
+		t.Errorf("wif roles = %v, want its defaults", s.cfg.Roles())
 	}
 	sc.update(press("down")) // oauth
 	if msg, ok := navOf(sc.update(press("enter"))).(goMsg); !ok || msg.to != stepIdentities {

@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -65,6 +66,12 @@ func (p *planScreen) enter() tea.Cmd {
 	p.seq++
 	seq, cfg := p.seq, *p.s.cfg
 	p.loading, p.err, p.s.plan, p.savedNote = true, nil, nil, ""
+	// The scripted path's wif preflight, with the risks the admin forced:
+	// a refused federation is never planned (no API call).
+	if _, err := engine.PreflightWIF(&cfg, p.s.allow); err != nil {
+		p.loading, p.err = false, err
+		return nil
+	}
 	ctx, backend := p.s.ctx, p.s.backend
 	return tea.Batch(p.spin.Tick, func() tea.Msg {
 		plan, err := backend.Plan(ctx, &cfg)
@@ -180,9 +187,17 @@ func (p *planScreen) updateSave(msg tea.KeyMsg) tea.Cmd {
 func (p *planScreen) view() string {
 	st := p.s.styles
 	var b strings.Builder
+	var refused *engine.WIFSafetyError
 	switch {
 	case p.loading:
 		b.WriteString(p.spin.View() + " Reading the live state of " + p.s.cfg.Project + " and planning…\n")
+		return b.String()
+	case p.err != nil && errors.As(p.err, &refused):
+		b.WriteString(st.Error.Render(markFail+" refused before any API call:") + "\n")
+		for _, pr := range refused.Problems {
+			b.WriteString(para(st.Error, "  ", pr, p.width))
+		}
+		b.WriteString("  " + st.Muted.Render("esc goes back to change the answers") + "\n")
 		return b.String()
 	case p.err != nil:
 		b.WriteString(st.Error.Render(markFail+" planning failed: "+errorLine(p.err)) + "\n")

@@ -129,7 +129,7 @@ func (p *projectScreen) next() tea.Cmd {
 	case p.loading || p.info == nil:
 		return nil
 	}
-	p.s.cfg.Project = id
+	p.s.cfg.Project, p.s.projectNumber = id, p.info.Number
 	return goTo(stepMode)
 }
 

@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,13 +40,15 @@ type Model struct {
 func newModel(s *session, start step) *Model {
 	m := &Model{s: s, cur: start, width: 80, height: 24}
 	m.screens = [numSteps]screen{
-		stepProject:    newProjectScreen(s),
-		stepMode:       newModeScreen(s),
-		stepIdentities: newIdentitiesScreen(s),
-		stepAudit:      newAuditScreen(s),
-		stepPlan:       newPlanScreen(s),
-		stepApply:      newApplyScreen(s),
-		stepVerify:     newVerifyScreen(s),
+		stepProject:     newProjectScreen(s),
+		stepMode:        newModeScreen(s),
+		stepIdentities:  newIdentitiesScreen(s),
+		stepWIFProvider: newWIFProviderScreen(s),
+		stepWIFAccess:   newWIFAccessScreen(s),
+		stepAudit:       newAuditScreen(s),
+		stepPlan:        newPlanScreen(s),
+		stepApply:       newApplyScreen(s),
+		stepVerify:      newVerifyScreen(s),
 	}
 	m.help = help.New()
 	m.help.Styles.ShortKey = s.styles.Help.Bold(true)
@@ -129,22 +132,24 @@ func frame(s string, width int) string {
 
 func (m *Model) header() string {
 	st := m.s.styles
-	parts := make([]string, 0, numSteps)
-	for i := range numSteps {
+	flow := m.s.flow()
+	pos := slices.Index(flow, m.cur)
+	parts := make([]string, 0, len(flow))
+	for i, sp := range flow {
 		switch {
-		case i == m.cur:
-			parts = append(parts, st.StepNow.Render("● "+i.String()))
-		case i < m.cur:
-			parts = append(parts, st.StepDone.Render(markOK+" "+i.String()))
+		case i == pos:
+			parts = append(parts, st.StepNow.Render("● "+sp.String()))
+		case i < pos:
+			parts = append(parts, st.StepDone.Render(markOK+" "+sp.String()))
 		default:
-			parts = append(parts, st.Step.Render(i.String()))
+			parts = append(parts, st.Step.Render(sp.String()))
 		}
 	}
 	line := st.Brand.Render("fedctl setup") + "  " + strings.Join(parts, st.Step.Render(" › "))
 	if lipgloss.Width(line) > m.width-2 {
 		// Narrow terminal: the current step only.
 		line = st.Brand.Render("fedctl setup") + "  " + st.StepNow.Render(m.cur.String()) +
-			st.Step.Render(" ("+strconv.Itoa(int(m.cur)+1)+"/"+strconv.Itoa(int(numSteps))+")")
+			st.Step.Render(" ("+strconv.Itoa(pos+1)+"/"+strconv.Itoa(len(flow))+")")
 	}
 	return line
 }

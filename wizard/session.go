@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -12,14 +13,17 @@ import (
 	"github.com/fedctl/fedctl/verify"
 )
 
-// step is a screen's place in the flow. Every mode has the same steps; a
-// mode the wizard cannot set up yet says so on the Mode screen.
+// step is a screen. Which steps a run walks through depends on the mode
+// (session.flow): wif asks for a provider and who may use it instead of
+// users; a mode the wizard cannot set up yet says so on the Mode screen.
 type step int
 
 const (
 	stepProject step = iota
 	stepMode
 	stepIdentities
+	stepWIFProvider
+	stepWIFAccess
 	stepAudit
 	stepPlan
 	stepApply
@@ -27,9 +31,33 @@ const (
 	numSteps
 )
 
-var stepNames = [numSteps]string{"Project", "Mode", "Identities", "Audit", "Plan", "Apply", "Verify"}
+var stepNames = [numSteps]string{"Project", "Mode", "Identities", "Provider", "Access", "Audit", "Plan", "Apply", "Verify"}
 
 func (s step) String() string { return stepNames[s] }
+
+var (
+	identitiesFlow = []step{stepProject, stepMode, stepIdentities, stepAudit, stepPlan, stepApply, stepVerify}
+	wifFlow        = []step{stepProject, stepMode, stepWIFProvider, stepWIFAccess, stepAudit, stepPlan, stepApply, stepVerify}
+)
+
+// flow is the steps of the current mode, in order.
+func (s *session) flow() []step {
+	if s.cfg.Mode == config.ModeWIF {
+		return wifFlow
+	}
+	return identitiesFlow
+}
+
+// after and before are the neighbours of st in the current mode's flow.
+func (s *session) after(st step) step {
+	f := s.flow()
+	return f[min(slices.Index(f, st)+1, len(f)-1)]
+}
+
+func (s *session) before(st step) step {
+	f := s.flow()
+	return f[max(slices.Index(f, st)-1, 0)]
+}
 
 // session is what the screens share: the answers being built (cfg), the
 // services they call, and the results of the later steps.
@@ -46,6 +74,19 @@ type session struct {
 	configPath string
 	// savedPath is where the answers were written, if they were.
 	savedPath string
+
+	// projectNumber is the project's number once the Project screen read
+	// it (wif members and resource names use it).
+	projectNumber string
+
+	// allow are the wif refusals the admin forced (--allow-unconditioned,
+	// --allow-wildcard, or the force toggles of the wif screens).
+	allow engine.WIFAllow
+	// onWIFOutputs is Options.WIFOutputs.
+	onWIFOutputs func(*engine.WIFOutputs) error
+	// presetPrincipalSet is the principal set the wif preset suggests (the
+	// Provider screen computes it, the Access screen offers it).
+	presetPrincipalSet string
 
 	plan   *engine.Plan
 	result *engine.Result // the last apply (nil until one ran)

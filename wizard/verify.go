@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/verify"
 )
 
@@ -43,7 +44,11 @@ func (v *verifyScreen) typing() bool { return false }
 
 func (v *verifyScreen) setSize(w, h int) {
 	v.width, v.height = w, h
-	v.vp.Width, v.vp.Height = w, max(h-6-len(v.s.cfg.Users()), 3)
+	reserved := 6 + len(v.s.cfg.Users())
+	if v.s.cfg.Mode == config.ModeWIF {
+		reserved += 6 // the integration values
+	}
+	v.vp.Width, v.vp.Height = w, max(h-reserved, 3)
 	v.render()
 }
 
@@ -107,6 +112,8 @@ func (v *verifyScreen) update(msg tea.Msg) tea.Cmd {
 			v.sel = (v.sel + len(users) - 1) % len(users)
 		case key.Matches(msg, k.Rerun) && len(users) > 0:
 			return v.run(users[v.sel])
+		case key.Matches(msg, k.Rerun):
+			return v.run("") // no users (wif): the whole table again
 		case key.Matches(msg, k.Retry) && v.err != nil:
 			return v.run("")
 		default:
@@ -200,6 +207,8 @@ func (v *verifyScreen) view() string {
 	switch {
 	case v.loading && v.rerun != "":
 		b.WriteString(v.spin.View() + " Verifying " + v.rerun + " again: minting a token and probing BigQuery…\n\n")
+	case v.loading && v.s.cfg.Mode == config.ModeWIF:
+		b.WriteString(v.spin.View() + " Verifying the federation: pool, provider, condition and bindings…\n\n")
 	case v.loading:
 		b.WriteString(v.spin.View() + fmt.Sprintf(" Verifying %d identities: minting a token for each and probing BigQuery…", len(v.s.cfg.Users())) + "\n\n")
 	case v.err != nil:
@@ -210,10 +219,15 @@ func (v *verifyScreen) view() string {
 		b.WriteString(st.Error.Render(fmt.Sprintf("%s %d check(s) failed: the fixes are in the table", markFail, v.s.report.Summary.Fail)) + "\n\n")
 	case v.s.report != nil && untested(v.s.report) > 0:
 		b.WriteString(st.Warn.Render(fmt.Sprintf("%s %d identit(ies) could not be tested: the verdicts say why", markWarn, untested(v.s.report))) + "\n\n")
+	case v.s.report != nil && v.s.cfg.Mode == config.ModeWIF:
+		b.WriteString(para(st.OK, "", markOK+" The federation is in place. `fedctl verify --subject-token-file JWT` tries a workload's token end to end.", v.width) + "\n")
 	case v.s.report != nil:
 		b.WriteString(st.OK.Render(markOK+" Every identity can start a session.") + "\n\n")
 	}
 	if rep := v.s.report; rep != nil {
+		if out := wifOutputsView(v.s, v.width); out != "" {
+			b.WriteString(out + "\n")
+		}
 		// The verdicts first: the answer to "would a session start?"; the
 		// table with every check and fix scrolls below.
 		for _, u := range rep.Users {
@@ -240,5 +254,8 @@ func (v *verifyScreen) view() string {
 func (v *verifyScreen) help() bindings {
 	k := v.s.keys
 	short := []key.Binding{withHelp(k.NextItem, "tab", "next user"), k.Rerun, k.Finish}
+	if len(v.s.cfg.Users()) == 0 {
+		short = []key.Binding{withHelp(k.Rerun, "r", "verify again"), k.Finish}
+	}
 	return bindings{short: short, full: [][]key.Binding{short, {k.Up, k.Down, k.PageUp, k.PageDown}}}
 }

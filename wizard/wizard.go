@@ -32,6 +32,14 @@ type Options struct {
 	// Verifier suggests the --verifier member (the signed-in account) when
 	// the configuration names none; the admin can clear it.
 	Verifier string
+	// WIFAllow are the wif refusals forced on the command line
+	// (--allow-unconditioned, --allow-wildcard): the wif screens start with
+	// their force toggles on.
+	WIFAllow engine.WIFAllow
+	// WIFOutputs, when set, is called with the integration values once a
+	// wif federation is in place and verified (cmd writes --cred-config
+	// there, setting CredConfigFile); its error is Run's.
+	WIFOutputs func(*engine.WIFOutputs) error
 	// Now is the clock for running times (default time.Now).
 	Now func() time.Time
 	// ProgramOptions are added to the bubbletea program's (tests).
@@ -82,6 +90,8 @@ func Run(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts Optio
 	}
 	s := newSession(ctx, cfg, backend, opts.Now)
 	s.color = ios.ColorEnabled()
+	s.allow = opts.WIFAllow
+	s.onWIFOutputs = opts.WIFOutputs
 	if opts.Accessible || getenv("TERM") == "dumb" {
 		return runAccessible(ctx, s, ios)
 	}
@@ -138,9 +148,26 @@ func newSession(ctx context.Context, cfg *config.Config, backend Backend, now fu
 func finishRun(s *session, outcome Outcome, progErr error, ios *iostreams.IOStreams) error {
 	out, errOut := ios.Out, ios.ErrOut
 	res := s.finalResult()
-	if res != nil {
+	// A wif federation in place (verification ran only after a complete
+	// apply, or a plan with nothing to do): its integration values, and
+	// whatever the caller writes from them.
+	var wifOut *engine.WIFOutputs
+	var hookErr error
+	if outcome == OutcomeDone && s.report != nil {
+		if wifOut = s.wifOutputs(); wifOut != nil && s.onWIFOutputs != nil {
+			hookErr = s.onWIFOutputs(wifOut)
+		}
+	}
+	switch {
+	case res != nil:
+		sum := engine.NewSummary(res)
+		if sum.WIF != nil && wifOut != nil {
+			sum.WIF.CredConfigFile = wifOut.CredConfigFile
+		}
 		fmt.Fprintln(out)
-		_ = engine.RenderSummaryText(out, engine.NewSummary(res), ios.ColorScheme())
+		_ = engine.RenderSummaryText(out, sum, ios.ColorScheme())
+	case wifOut != nil:
+		_ = engine.RenderWIFOutputsTo(out, wifOut, ios.ColorScheme())
 	}
 	if s.savedPath != "" {
 		fmt.Fprintf(errOut, "Answers saved to %s (replay: fedctl setup --config %s --yes)\n", s.savedPath, s.savedPath)
@@ -158,11 +185,14 @@ func finishRun(s *session, outcome Outcome, progErr error, ios *iostreams.IOStre
 		return cmdutil.Silence(cmdutil.ErrCancel)
 	}
 	if s.report == nil {
-		return nil
+		return hookErr
 	}
 	fmt.Fprintln(out)
 	if err := verify.RenderText(out, s.report, verify.TextOptions{TTY: ios.IsStdoutTTY(), Color: ios.ColorEnabled(), Width: ios.TerminalWidth()}); err != nil {
 		return err
+	}
+	if hookErr != nil {
+		return hookErr
 	}
 	if s.report.Failed() {
 		return cmdutil.Silence(&cmdutil.ChecksFailedError{})
