@@ -287,7 +287,7 @@ func (ff *fedFlags) wifAllow() engine.WIFAllow {
 }
 
 // checkCredConfig: --cred-config needs to know where the workload reads
-// its token (the wizard path's half of wifPreflight's flag check).
+// its token (checked by wifPreflight and by the wizard path).
 func (ff *fedFlags) checkCredConfig() error {
 	if ff.credConfig != "" && ff.credSource == "" {
 		return cmdutil.FlagErrorf("--cred-config needs --credential-source PATH|URL: where the workload reads its OIDC token")

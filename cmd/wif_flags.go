@@ -79,7 +79,7 @@ func (ff *fedFlags) applyWIF(fl *pflag.FlagSet, cfg *config.Config) error {
 // refusals, before any API call; it prints the warnings (the forced risks
 // loudly) on stderr.
 func wifPreflight(f *cmdutil.Factory, cfg *config.Config, ff *fedFlags) error {
-	warns, err := engine.PreflightWIF(cfg, engine.WIFAllow{Unconditioned: ff.allowUnconditioned, Wildcard: ff.allowWildcard})
+	warns, err := engine.PreflightWIF(cfg, ff.wifAllow())
 	cs := f.IOStreams.ErrColorScheme()
 	for _, w := range warns {
 		f.Progressf("%s %s\n", cs.WarningIcon(), cs.Yellow("WARNING: "+w))
@@ -87,10 +87,7 @@ func wifPreflight(f *cmdutil.Factory, cfg *config.Config, ff *fedFlags) error {
 	if err != nil {
 		return cmdutil.FlagErrorWrap(err)
 	}
-	if ff.credConfig != "" && ff.credSource == "" {
-		return cmdutil.FlagErrorf("--cred-config needs --credential-source PATH|URL: where the workload reads its OIDC token")
-	}
-	return nil
+	return ff.checkCredConfig()
 }
 
 // writeCredConfig writes --cred-config for a wif setup: an external_account
