@@ -130,16 +130,6 @@ func (sc *identitiesScreen) setFocus(f field) tea.Cmd {
 	return nil
 }
 
-// moveFocus goes d fields forward (or back), reporting false past the end.
-func (sc *identitiesScreen) moveFocus(d int) (tea.Cmd, bool) {
-	fs := sc.fields()
-	i := slices.Index(fs, sc.focus) + d
-	if i < 0 || i >= len(fs) {
-		return nil, false
-	}
-	return sc.setFocus(fs[i]), true
-}
-
 func (sc *identitiesScreen) update(msg tea.Msg) tea.Cmd {
 	if m, ok := msg.(usersFileMsg); ok {
 		return sc.fileLoaded(m)
@@ -164,17 +154,9 @@ func (sc *identitiesScreen) update(msg tea.Msg) tea.Cmd {
 		in.Width = min(sc.width-20, 60)
 		sc.file, sc.fileErr = &in, ""
 		return sc.file.Focus()
-	case key.Matches(km, k.NextItem):
-		cmd, _ := sc.moveFocus(1)
+	}
+	if cmd, ok := focusNav(km, k, sc.fields(), sc.focus, sc.setFocus, sc.submit); ok {
 		return cmd
-	case key.Matches(km, k.PrevItem):
-		cmd, _ := sc.moveFocus(-1)
-		return cmd
-	case key.Matches(km, k.Next):
-		if cmd, ok := sc.moveFocus(1); ok {
-			return cmd
-		}
-		return sc.submit()
 	}
 	switch sc.focus {
 	case fieldGrant:

@@ -245,16 +245,6 @@ func (sc *wifProviderScreen) setFocus(f string) tea.Cmd {
 	return cmd
 }
 
-// moveFocus goes d fields forward (or back), reporting false past the end.
-func (sc *wifProviderScreen) moveFocus(d int) (tea.Cmd, bool) {
-	fs := sc.fields()
-	i := slices.Index(fs, sc.focus) + d
-	if i < 0 || i >= len(fs) {
-		return nil, false
-	}
-	return sc.setFocus(fs[i]), true
-}
-
 func (sc *wifProviderScreen) update(msg tea.Msg) tea.Cmd {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
@@ -266,17 +256,9 @@ func (sc *wifProviderScreen) update(msg tea.Msg) tea.Cmd {
 		return abort
 	case key.Matches(km, k.Back):
 		return goTo(stepMode)
-	case key.Matches(km, k.NextItem):
-		cmd, _ := sc.moveFocus(1)
+	}
+	if cmd, ok := focusNav(km, k, sc.fields(), sc.focus, sc.setFocus, sc.submit); ok {
 		return cmd
-	case key.Matches(km, k.PrevItem):
-		cmd, _ := sc.moveFocus(-1)
-		return cmd
-	case key.Matches(km, k.Next):
-		if cmd, ok := sc.moveFocus(1); ok {
-			return cmd
-		}
-		return sc.submit()
 	}
 	switch sc.focus {
 	case wfPreset:
