@@ -78,10 +78,18 @@ func runToken(cmd *cobra.Command, f *cmdutil.Factory, opts *tokenOptions) error 
 	s, err := verify.MintSession(ctx, client, cfg, opts.user, vo)
 	if err != nil {
 		var me *verify.MintError
-		if errors.As(err, &me) {
-			return fmt.Errorf("no session token: %w", err)
+		if !errors.As(err, &me) {
+			return err
 		}
-		return err
+		if f.Output().IsJSON() {
+			// One JSON document on stdout even when no token was minted:
+			// the verdict and the checks that explain it.
+			if jerr := cmdutil.PrintJSON(f.IOStreams.Out, tokenFailureJSON{User: me.User, OK: false, Verdict: me.Verdict, Checks: me.Checks}); jerr != nil {
+				return jerr
+			}
+			return cmdutil.Silence(fmt.Errorf("no session token: %w", err))
+		}
+		return fmt.Errorf("no session token: %w", err)
 	}
 
 	out := f.IOStreams.Out
@@ -102,4 +110,12 @@ func runToken(cmd *cobra.Command, f *cmdutil.Factory, opts *tokenOptions) error 
 	fmt.Fprintf(out, "  token:   %s (masked; --export to use it)\n", gcp.Mask(s.Token.AccessToken))
 	fmt.Fprintf(out, "  expires: %s (in %d min)\n", s.Token.Expiry.UTC().Format(time.RFC3339), int(time.Until(s.Token.Expiry).Minutes()))
 	return nil
+}
+
+// tokenFailureJSON is `token --output json` when no token could be minted.
+type tokenFailureJSON struct {
+	User    string         `json:"user"`
+	OK      bool           `json:"ok"`
+	Verdict string         `json:"verdict"`
+	Checks  []verify.Check `json:"checks"`
 }

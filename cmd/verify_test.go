@@ -211,6 +211,22 @@ func TestTokenCommand(t *testing.T) {
 		!strings.Contains(r.stderr, "fix: fedctl setup --project demo-project --users bob@acme.com") {
 		t.Errorf("bob: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
+	if n := strings.Count(r.stderr, "fix: fedctl setup --project demo-project --users bob@acme.com"); n != 1 {
+		t.Errorf("bob: the fix is printed %d times, want once:\n%s", n, r.stderr)
+	}
+	// With --output json a failure is still one JSON document on stdout.
+	r = runAgainst(t, srv, "--output", "json", "token", "--user", "bob@acme.com")
+	var fail struct {
+		User    string `json:"user"`
+		OK      bool   `json:"ok"`
+		Verdict string `json:"verdict"`
+		Checks  []any  `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &fail); err != nil || r.code != cmdutil.ExitError ||
+		fail.User != "bob@acme.com" || fail.OK || fail.Verdict == "" || len(fail.Checks) == 0 {
+		t.Errorf("bob json: exit %d, err %v\nstdout:\n%s", r.code, err, r.stdout)
+	}
+	noToken(t, r)
 	if r := runAgainst(t, srv, "token"); r.code != cmdutil.ExitUsage {
 		t.Errorf("token without --user: exit %d", r.code)
 	}

@@ -32,9 +32,11 @@ type MintError struct {
 func (e *MintError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.User + ": " + e.Verdict)
+	seen := map[string]bool{} // several checks can share one fix
 	for _, c := range e.Checks {
 		if c.Status == Fail || c.Status == Skip && c.Name == CheckMint {
-			if c.Fix != "" {
+			if c.Fix != "" && !seen[c.Fix] {
+				seen[c.Fix] = true
 				b.WriteString("\n  fix: " + c.Fix)
 			}
 		}
