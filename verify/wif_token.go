@@ -28,6 +28,7 @@ const (
 	CheckWIFTokenIssuer  = "wif_token_issuer"
 	CheckWIFTokenAud     = "wif_token_audience"
 	CheckWIFTokenExpiry  = "wif_token_expiry"
+	CheckWIFTokenIssued  = "wif_token_issued_at"
 	CheckWIFMapping      = "wif_mapping"
 	CheckWIFAdmits       = "wif_condition_admits"
 	CheckWIFBinding      = "wif_binding_matches"
@@ -44,6 +45,7 @@ func init() {
 		CheckWIFTokenIssuer: "token issuer",
 		CheckWIFTokenAud:    "token audience",
 		CheckWIFTokenExpiry: "token expiry",
+		CheckWIFTokenIssued: "token issued at",
 		CheckWIFMapping:     "mapped attributes",
 		CheckWIFAdmits:      "condition admits",
 		CheckWIFBinding:     "binding matches",
@@ -109,7 +111,7 @@ func (r *runner) wifTokenChecks(ctx context.Context, projectNumber string) []Che
 		auds = wif.DefaultAudiences(w.ProviderName(projectNumber))
 	}
 	localOK := true
-	names := map[string]string{"iss": CheckWIFTokenIssuer, "aud": CheckWIFTokenAud, "exp": CheckWIFTokenExpiry, "iat": CheckWIFTokenExpiry}
+	names := map[string]string{"iss": CheckWIFTokenIssuer, "aud": CheckWIFTokenAud, "exp": CheckWIFTokenExpiry, "iat": CheckWIFTokenIssued}
 	for _, cc := range wif.CheckClaims(claims, w.Provider.IssuerURI, auds, r.opts.Now()) {
 		seen := cc.Claim + " " + orDash(cc.Seen)
 		if cc.OK {
