@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/emulator"
 )
@@ -108,5 +110,47 @@ func TestFederationModes(t *testing.T) {
 	fed = impersonationFederation(t)
 	if !fed.IsFederatedSA(alice) || fed.IsFederatedSA(admin) || fed.IsFederatedSA(sa("other-alice")) {
 		t.Errorf("template matcher: alice %v admin %v", fed.IsFederatedSA(alice), fed.IsFederatedSA(admin))
+	}
+}
+
+// A denied request writes a new-style entry naming the job and a legacy
+// jobservice.query entry naming none (as the emulator and BigQuery do):
+// bypass reports it once, and tail shows it once.
+func TestDeniedJobCountsOnce(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	tok := e.ts.MintToken(emulator.Identity{Principal: "serviceAccount:" + admin})
+	bq, err := e.c.BigQuery(e.ctx, testProject, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bq.Query("SELECT 1").Read(e.ctx); err == nil {
+		t.Fatal("the admin SA, with no BigQuery role, was allowed to query")
+	}
+	var ids, anon int
+	for _, ev := range e.collect(e.reader(100), Selection{Project: testProject, Kinds: []Kind{KindQuery}}) {
+		if ev.JobID == "" {
+			anon++
+		} else {
+			ids++
+		}
+	}
+	if ids == 0 || anon == 0 {
+		t.Fatalf("want entries with and without a job ID for the denied request, got %d and %d", ids, anon)
+	}
+	var found []*Bypass
+	if err := FindBypasses(e.ctx, e.reader(100), Selection{Project: testProject}, impersonationFederation(t), false,
+		func(b *Bypass) error { found = append(found, b); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 1 || found[0].Rule != RuleAdminDirect {
+		t.Errorf("bypasses = %+v, want one admin-direct", found)
+	}
+	shown := 0
+	if err := Tail(e.ctx, e.reader(100), nil, TailOptions{Selection: Selection{Project: testProject, Kinds: []Kind{KindQuery}}},
+		func(*Event) error { shown++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if shown != 1 {
+		t.Errorf("tail showed the denied job %d times, want once", shown)
 	}
 }

@@ -169,10 +169,10 @@ func (f *Federation) Check(e *Event, strict bool) *Bypass {
 // per job that went around federation (a job's several entries count once).
 func FindBypasses(ctx context.Context, r *Reader, sel Selection, fed *Federation, strict bool, fn func(*Bypass) error) error {
 	sel.Kinds = []Kind{KindQuery}
-	jobs := newSeenSet(100_000)
+	jobs := newJobSet(100_000)
 	return r.Read(ctx, sel, func(e *Event) error {
 		b := fed.Check(e, strict)
-		if b == nil || !jobs.add(jobKey(e)) {
+		if b == nil || !jobs.add(e, "") {
 			return nil
 		}
 		return fn(b)

@@ -28,16 +28,16 @@ type Report struct {
 	Federation *Federation // nil: no bypass counting
 	Strict     bool
 	by         map[string]*PrincipalStats
-	jobs       *seenSet
-	failed     *seenSet
-	bypassed   *seenSet
+	jobs       *jobSet
+	failed     *jobSet
+	bypassed   *jobSet
 }
 
 // Add counts one event.
 func (r *Report) Add(e *Event) {
 	if r.by == nil {
 		r.by = map[string]*PrincipalStats{}
-		r.jobs, r.failed, r.bypassed = newSeenSet(100_000), newSeenSet(100_000), newSeenSet(100_000)
+		r.jobs, r.failed, r.bypassed = newJobSet(100_000), newJobSet(100_000), newJobSet(100_000)
 	}
 	switch e.Kind {
 	case KindMint:
@@ -47,14 +47,13 @@ func (r *Report) Add(e *Event) {
 		r.row(e.Principal, e.Time).Mints++
 	case KindQuery:
 		row := r.row(e.Principal, e.Time)
-		key := jobKey(e)
-		if r.jobs.add(key) {
+		if r.jobs.add(e, "") {
 			row.Queries++
 		}
-		if e.Failed() && r.failed.add(key) {
+		if e.Failed() && r.failed.add(e, "") {
 			row.FailedQueries++
 		}
-		if r.Federation != nil && r.Federation.Check(e, r.Strict) != nil && r.bypassed.add(key) {
+		if r.Federation != nil && r.Federation.Check(e, r.Strict) != nil && r.bypassed.add(e, "") {
 			row.Bypasses++
 		}
 	}

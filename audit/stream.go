@@ -206,13 +206,37 @@ func dedupeKey(e *Event) string {
 	return e.Time.Format(time.RFC3339Nano) + "|" + e.Principal + "|" + e.Method + "|" + e.JobID + "|" + e.Target
 }
 
-// jobKey identifies the job an entry is about: its job ID, or — for a
-// legacy jobservice.query entry, which names no job — who ran what when.
-func jobKey(e *Event) string {
-	if e.JobID != "" {
-		return e.JobID
+// jobSet records the BigQuery jobs already counted. A job is known by its
+// ID, but a legacy jobservice.query (or insert) entry for a request that was
+// denied names no job, while the new-style entry for the same request does:
+// such an entry is matched to the job by who ran what, when (to the second,
+// as the two entries of one request may be stamped a little apart).
+type jobSet struct {
+	ids   *seenSet // job IDs seen
+	named *seenSet // who-keys of entries with a job ID
+	anon  *seenSet // who-keys of entries without one
+}
+
+func newJobSet(n int) *jobSet {
+	return &jobSet{ids: newSeenSet(n), named: newSeenSet(n), anon: newSeenSet(n)}
+}
+
+// add records e's job (suffix distinguishes, say, its outcome) and reports
+// whether it was new. Two jobs with IDs are never merged by who-key: the
+// same principal may well run the same query twice in a second.
+func (j *jobSet) add(e *Event, suffix string) bool {
+	who := e.Principal + "|" + e.Time.Truncate(time.Second).Format(time.RFC3339) + "|" + e.Query + suffix
+	if e.JobID == "" {
+		if j.named.has(who) || j.anon.has(who) {
+			return false
+		}
+		j.anon.add(who)
+		return true
 	}
-	return e.Principal + "|" + e.Time.Format(time.RFC3339Nano) + "|" + e.Query
+	isNew := !j.ids.has(e.JobID+suffix) && !j.anon.has(who)
+	j.ids.add(e.JobID + suffix)
+	j.named.add(who)
+	return isNew
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -29,7 +29,7 @@ func Tail(ctx context.Context, r *Reader, f *Follower, opts TailOptions, emit fu
 		read.Kinds = append(append([]Kind(nil), read.Kinds...), KindMint)
 	}
 	corr := &Correlator{Lifetime: opts.TokenLifetime}
-	jobs := newSeenSet(10_000)
+	jobs := newJobSet(10_000)
 	n := 0
 	handle := func(e *Event) error {
 		corr.Observe(e)
@@ -42,7 +42,7 @@ func Tail(ctx context.Context, r *Reader, f *Follower, opts TailOptions, emit fu
 			if e.Phase == PhaseInsert && !e.Failed() {
 				return nil
 			}
-			if !jobs.add(jobKey(e) + "|" + e.Status()) {
+			if !jobs.add(e, "|"+e.Status()) {
 				return nil
 			}
 		}
