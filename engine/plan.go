@@ -163,7 +163,7 @@ func diffSetup(d *Desired, live *Live) *Plan {
 			c.Before = after
 		case live.ServiceAccountsUnknown:
 			c.Action = ActionCreate
-			c.Reason = "the IAM API is off, so accounts could not be listed: an existing one is adopted"
+			c.Reason = "IAM API still off: accounts not listed yet (an existing one is adopted)"
 		default:
 			c.Action = ActionCreate
 		}
