@@ -64,7 +64,7 @@ func runSandboxServe(ctx context.Context, f *cmdutil.Factory, opts *SandboxServe
 	url, err := srv.Listen(opts.Addr)
 	if err != nil {
 		srv.Close()
-		return fmt.Errorf("listening on %s: %w", opts.Addr, err)
+		return fmt.Errorf("listening on %s: %w (choose another address with --addr, e.g. --addr 127.0.0.1:0 for any free port)", opts.Addr, err)
 	}
 	defer srv.Close()
 	tok := srv.OperatorToken()

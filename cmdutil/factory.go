@@ -89,6 +89,11 @@ func (f *Factory) Output() OutputFormat {
 // settings name real projects that do not exist in the emulator.
 func (f *Factory) Project() (string, error) {
 	if p := strings.TrimSpace(f.Globals.Project); p != "" {
+		if f.Globals.Sandbox && p != SandboxProject {
+			// The emulator would answer 403 like Google for a project the
+			// caller cannot see; say plainly why instead.
+			return "", FlagErrorf("the sandbox has one project, %s: drop --project %s (or pass --project %s)", SandboxProject, p, SandboxProject)
+		}
 		return p, nil
 	}
 	if f.Globals.Sandbox {

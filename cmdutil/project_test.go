@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,8 +122,16 @@ func TestProjectInSandbox(t *testing.T) {
 	if got, _ := f.Project(); got != SandboxProject {
 		t.Errorf("sandbox Project() = %q, want %q (ambient settings ignored)", got, SandboxProject)
 	}
-	f.Globals.Project = "my-sandbox-proj"
-	if got, _ := f.Project(); got != "my-sandbox-proj" {
-		t.Errorf("sandbox Project() with --project = %q", got)
+	f.Globals.Project = SandboxProject
+	if got, err := f.Project(); got != SandboxProject || err != nil {
+		t.Errorf("sandbox Project() with --project %s = %q, %v", SandboxProject, got, err)
+	}
+	// The sandbox has one project: another is a usage error naming it,
+	// not the emulator's (faithful) 403 for a project nobody can see.
+	f.Globals.Project = "my-proj"
+	_, err := f.Project()
+	var fe *FlagError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), SandboxProject) {
+		t.Errorf("sandbox Project() with --project my-proj: %v, want a FlagError naming %s", err, SandboxProject)
 	}
 }

@@ -66,7 +66,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	default:
 		creds, err := google.FindDefaultCredentials(tokenCtx, cloudPlatformScope)
 		if err != nil {
-			return nil, fmt.Errorf("finding Google credentials (run `gcloud auth application-default login`, or set --api-endpoint): %w", err)
+			return nil, fmt.Errorf("finding Google credentials (run `gcloud auth application-default login`; or try fedctl with no GCP project at all: --sandbox): %w", err)
 		}
 		ts = creds.TokenSource
 		// A user ADC names the project its quota is charged to; an
