@@ -55,8 +55,10 @@ func factoryGetenv(f *cmdutil.Factory) func(string) string {
 }
 
 // inProcessSandbox starts the emulator on a loopback port for the length of
-// one command. Its state file is locked while it runs, so concurrent fedctl
-// processes take turns rather than interleave.
+// one command. The state file is locked per request, not per command, so
+// concurrent fedctl processes (a long `audit tail --follow`, a `sandbox
+// serve` on the same file) interleave request by request and see each
+// other's writes.
 func inProcessSandbox(f *cmdutil.Factory) cmdutil.SandboxStarter {
 	return func(ctx context.Context) (string, string, func() error, error) {
 		path, err := sandboxStatePath(factoryGetenv(f))

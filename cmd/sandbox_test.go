@@ -122,6 +122,46 @@ func TestSandboxFlagKeepsStateAcrossCommands(t *testing.T) {
 	}
 }
 
+// A --sandbox command that stays open (as `audit tail --follow` does) does
+// not lock the others out: a second command runs meanwhile, and the first
+// sees what it wrote.
+func TestSandboxOpenCommandDoesNotBlockOthers(t *testing.T) {
+	stateHome := t.TempDir()
+	ios, _, _, _ := iostreams.Test()
+	f := cmdutil.NewFactory(ios, "test")
+	f.Getenv = func(k string) string {
+		if k == "XDG_STATE_HOME" {
+			return stateHome
+		}
+		return ""
+	}
+	ctx := context.Background()
+	endpoint, token, closeFollow, err := inProcessSandbox(f)(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFollow()
+
+	r := run(ctx, f, []string{"--sandbox", "setup", "--yes", "--users", "alice@example.com", "--verifier", "user:operator@example.com"})
+	if r != 0 {
+		t.Fatalf("setup while another --sandbox command is open: exit %d", r)
+	}
+	c, err := gcp.New(ctx, gcp.Config{Endpoint: endpoint, AccessToken: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var emails []string
+	if err := c.ListServiceAccounts(ctx, "demo-project", func(sa *gcp.ServiceAccount) error {
+		emails = append(emails, sa.Email)
+		return nil
+	}); err != nil {
+		t.Fatalf("the open command's server after setup: %v", err)
+	}
+	if len(emails) == 0 {
+		t.Error("the open command's server does not see the accounts setup created")
+	}
+}
+
 // `sandbox oidc-token` writes a demo-issuer JWT (0600) whose claims are the
 // ones asked for, and refuses to overwrite.
 func TestSandboxOIDCToken(t *testing.T) {

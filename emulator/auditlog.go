@@ -188,17 +188,24 @@ func (c *call) newInsertID() string {
 // AppendLogEntries appends LogEntry JSON objects as they are (tests and
 // benchmarks seed logs, e.g. a million entries). Each entry's logName decides
 // its project; entries should be appended in timestamp order, as Logging
-// would store them. It does not persist by itself when the state has a file;
-// the next write or Close does.
+// would store them. With a state file they are saved at once, as a write
+// request's would be (seed in large batches, not one entry per call); when
+// the file cannot be locked or read they are dropped, and the next request
+// reports the problem.
 func (s *Server) AppendLogEntries(entries ...json.RawMessage) {
-	s.mu.Lock()
-	s.st.Logs = append(s.st.Logs, entries...)
-	s.mu.Unlock()
+	s.transact(func() (bool, error) {
+		s.st.Logs = append(s.st.Logs, entries...)
+		return true, nil
+	})
 }
 
-// LogEntries returns a copy of the log entries (tests).
+// LogEntries returns a copy of the log entries (tests); nil when the state
+// file cannot be read.
 func (s *Server) LogEntries() []json.RawMessage {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]json.RawMessage(nil), s.st.Logs...)
+	var logs []json.RawMessage
+	s.transact(func() (bool, error) {
+		logs = append([]json.RawMessage(nil), s.st.Logs...)
+		return false, nil
+	})
+	return logs
 }

@@ -11,8 +11,9 @@ import (
 	"time"
 )
 
-// call is one request being handled. Handlers run with Server.mu held, so
-// they may read and change c.st freely.
+// call is one request being handled. Handlers run inside a transaction
+// (Server.mu and, with a state file, its lock: state_sync.go), so they may
+// read and change c.st freely.
 type call struct {
 	s       *Server
 	st      *State

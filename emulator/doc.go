@@ -14,7 +14,8 @@
 //	server.go    Server, Options, routing, latency, request stats, fault hooks
 //	call.go      one request: body decoding, JSON replies, the caller
 //	errors.go    Google-shaped error envelopes
-//	state.go     the persisted state model and its file (with a lock)
+//	state.go     the persisted state model and its file
+//	state_sync.go  servers sharing a state file: per-request lock and reload
 //	token.go     the opaque access tokens the emulator mints and verifies
 //	authz.go     roles → permissions, members, propagation delay
 //	paging.go    pageSize/pageToken handling shared by list methods

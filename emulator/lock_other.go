@@ -15,16 +15,19 @@ type fileLock struct{ path string }
 func lockFile(path string, wait time.Duration) (*fileLock, error) {
 	lp := path + ".lock"
 	deadline := time.Now().Add(wait)
-	for {
+	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
 		f, err := os.OpenFile(lp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err == nil {
 			f.Close()
 			return &fileLock{path: lp}, nil
 		}
 		if !errors.Is(err, os.ErrExist) || time.Now().After(deadline) {
-			return nil, fmt.Errorf("sandbox state %s is in use by another fedctl process (remove %s if none is running): %w", path, lp, err)
+			if errors.Is(err, os.ErrExist) {
+				return nil, fmt.Errorf("sandbox state %s stayed locked for %v (remove %s if no fedctl is running): %w", path, wait, lp, errStateInUse)
+			}
+			return nil, err
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(pause)
 	}
 }
 

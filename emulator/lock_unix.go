@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// fileLock holds an exclusive flock on path+".lock" so that two fedctl
-// processes never interleave writes to one sandbox state file.
+// fileLock holds an exclusive flock on path+".lock" for one transaction on
+// the state file (state_sync.go), so servers sharing it take turns per
+// request.
 type fileLock struct{ f *os.File }
 
 func lockFile(path string, wait time.Duration) (*fileLock, error) {
@@ -20,7 +21,7 @@ func lockFile(path string, wait time.Duration) (*fileLock, error) {
 		return nil, err
 	}
 	deadline := time.Now().Add(wait)
-	for {
+	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
 			return &fileLock{f: f}, nil
@@ -28,11 +29,11 @@ func lockFile(path string, wait time.Duration) (*fileLock, error) {
 		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
 			f.Close()
 			if errors.Is(err, syscall.EWOULDBLOCK) {
-				return nil, fmt.Errorf("sandbox state %s is in use by another fedctl process (a running `fedctl sandbox serve`?)", path)
+				return nil, fmt.Errorf("sandbox state %s stayed locked for %v: %w", path, wait, errStateInUse)
 			}
 			return nil, err
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(pause)
 	}
 }
 

@@ -136,16 +136,16 @@ func (s *Server) MintSubjectToken(issuer string, claims map[string]any) (string,
 	if issuer == "" {
 		issuer = DefaultDemoIssuer
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	key, kid, created, err := issuerKey(s.st, issuer, s.opts.Now())
+	var key *rsa.PrivateKey
+	var kid string
+	err := s.transact(func() (bool, error) {
+		var created bool
+		var err error
+		key, kid, created, err = issuerKey(s.st, issuer, s.opts.Now())
+		return created, err
+	})
 	if err != nil {
 		return "", err
-	}
-	if created {
-		if err := s.persist(); err != nil {
-			return "", err
-		}
 	}
 	now := s.opts.Now()
 	c := map[string]any{"iss": DemoIssuerURI(issuer), "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
@@ -161,12 +161,13 @@ func (s *Server) DemoIssuerJWKS(issuer string) (*wif.JWKS, error) {
 	if issuer == "" {
 		issuer = DefaultDemoIssuer
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	set, created, err := demoJWKS(s.st, issuer, s.opts.Now())
-	if err == nil && created {
-		err = s.persist()
-	}
+	var set *wif.JWKS
+	err := s.transact(func() (bool, error) {
+		var created bool
+		var err error
+		set, created, err = demoJWKS(s.st, issuer, s.opts.Now())
+		return created && err == nil, err
+	})
 	return set, err
 }
 

@@ -20,11 +20,14 @@ import (
 type Options struct {
 	// Seed is the initial project when no state file exists (DefaultSeed).
 	Seed Seed
-	// StatePath persists the state (JSON, 0600) after every mutating request
-	// and holds a lock on it while the server lives. Empty: in memory.
+	// StatePath persists the state (JSON, 0600) after every mutating request.
+	// Each request locks the file only while it is handled and first reloads
+	// it if another server wrote it, so servers may share it (state_sync.go).
+	// Empty: in memory, no file and no lock.
 	StatePath string
-	// LockWait is how long New waits for another process to release the
-	// state file's lock before failing (default 10s; tests use a tiny value).
+	// LockWait is how long a request waits for another process to release
+	// the state file's lock before failing (default 10s; tests use a tiny
+	// value).
 	LockWait time.Duration
 	// Latency is added to every request (SPEC §6 benchmarks).
 	Latency time.Duration
@@ -51,9 +54,9 @@ type Server struct {
 	opts   Options
 	routes map[string][]*route // by service prefix
 
-	mu   sync.Mutex // guards st and faults
+	mu   sync.Mutex // guards st, seen and faults; taken before the file lock
 	st   *State
-	lock *fileLock
+	seen fileStamp // the state file as this server last read or wrote it
 
 	faults []*Fault
 
@@ -86,7 +89,8 @@ var registrars []func(s *Server)
 
 func registerAPI(f func(s *Server)) { registrars = append(registrars, f) }
 
-// New builds a server, loading (and locking) the state file when given.
+// New builds a server, loading the state file when given (or creating it from
+// the seed). The file is not held: each request locks it while it runs.
 func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -103,24 +107,12 @@ func New(opts Options) (*Server, error) {
 		if err := os.MkdirAll(filepath.Dir(opts.StatePath), 0o700); err != nil {
 			return nil, err
 		}
-		l, err := lockFile(opts.StatePath, opts.LockWait)
-		if err != nil {
+		// Read it now, so that a corrupt or stuck file fails New.
+		if err := s.transact(func() (bool, error) { return false, nil }); err != nil {
 			return nil, err
 		}
-		s.lock = l
-		st, err := loadState(opts.StatePath)
-		if err != nil {
-			l.unlock()
-			return nil, err
-		}
-		s.st = st
-	}
-	if s.st == nil {
+	} else {
 		s.st = NewState(opts.Seed, opts.Now())
-		if err := s.persist(); err != nil {
-			s.lock.unlock()
-			return nil, err
-		}
 	}
 	for _, r := range registrars {
 		r(s)
@@ -171,7 +163,7 @@ func (s *Server) URL() string {
 	return s.url
 }
 
-// Close stops serving, saves the state and releases its lock.
+// Close stops serving and saves the state a last time (under the file lock).
 func (s *Server) Close() error {
 	var errs []error
 	if s.hs != nil {
@@ -183,53 +175,49 @@ func (s *Server) Close() error {
 		}
 		cancel()
 	}
-	s.mu.Lock()
-	errs = append(errs, s.persist())
-	s.mu.Unlock()
-	errs = append(errs, s.lock.unlock())
-	s.lock = nil
+	// Requests save as they go; this keeps what changed without a save (LRO
+	// poll counts) unless another process wrote since, whose state wins.
+	errs = append(errs, s.transact(func() (bool, error) { return true, nil }))
 	return errors.Join(errs...)
-}
-
-func (s *Server) persist() error {
-	if s.opts.StatePath == "" {
-		return nil
-	}
-	return saveState(s.opts.StatePath, s.st)
 }
 
 // OperatorToken mints a token for the seed's operator (what `sandbox serve`
 // prints and --sandbox uses). Valid for 12 hours.
 func (s *Server) OperatorToken() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	op := s.opts.Seed.Operator
 	if op == "" {
 		op = DefaultSeed.Operator
 	}
-	return mintToken(s.st.Secret, &Identity{Principal: op, Expiry: s.opts.Now().Add(12 * time.Hour).Unix()})
+	return s.MintToken(Identity{Principal: op, Expiry: s.opts.Now().Add(12 * time.Hour).Unix()})
 }
 
 // MintToken mints a token for any identity (tests acting as a given user,
-// SA or federated principal; a chain models impersonation).
+// SA or federated principal; a chain models impersonation). It uses the MAC
+// secret of the state file's latest state (another process may have reset
+// it), or, when the file cannot be read, of the last state this server saw.
 func (s *Server) MintToken(id Identity) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if id.Expiry == 0 {
 		id.Expiry = s.opts.Now().Add(time.Hour).Unix()
 	}
-	return mintToken(s.st.Secret, &id)
+	var secret []byte
+	s.transact(func() (bool, error) { secret = s.st.Secret; return false, nil })
+	if secret == nil {
+		s.mu.Lock()
+		secret = s.st.Secret
+		s.mu.Unlock()
+	}
+	return mintToken(secret, &id)
 }
 
-// WithState runs f with the state locked (tests seed or inspect it; the
-// sandbox command resets it). Changes are persisted.
+// WithState runs f on the latest state, locked (tests seed or inspect it;
+// the sandbox command resets it). Changes are persisted unless f fails.
 func (s *Server) WithState(f func(st *State) error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := f(s.st); err != nil {
-		return err
-	}
-	return s.persist()
+	return s.transact(func() (bool, error) {
+		if err := f(s.st); err != nil {
+			return false, err
+		}
+		return true, nil
+	})
 }
 
 // Reset replaces the state with a fresh one from the seed.
@@ -354,23 +342,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	s.mu.Lock()
-	c.now = s.opts.Now()
-	c.st = s.st
-	if !rt.NoAuth {
-		if _, err := c.caller(); err != nil {
-			s.mu.Unlock()
-			writeErr(w, err)
-			return
+	var out any
+	err = s.transact(func() (bool, error) {
+		c.now = s.opts.Now()
+		c.st = s.st
+		if !rt.NoAuth {
+			if _, err := c.caller(); err != nil {
+				return false, err
+			}
 		}
+		var err error
+		out, err = rt.Handler(c)
+		return (rt.Mutates && err == nil) || c.dirty, err
+	})
+	if errors.Is(err, errStateInUse) {
+		err = &apiError{HTTP: http.StatusServiceUnavailable, Status: "UNAVAILABLE", Message: err.Error()}
 	}
-	out, err := rt.Handler(c)
-	if (rt.Mutates && err == nil) || c.dirty {
-		if perr := s.persist(); perr != nil {
-			err = perr
-		}
-	}
-	s.mu.Unlock()
 	if err != nil {
 		writeErr(w, err)
 		return

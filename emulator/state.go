@@ -14,8 +14,12 @@ import (
 
 // State is everything the emulated cloud knows. It is plain data, persisted as
 // JSON by --sandbox so that successive commands see one project. All access
-// goes through Server.mu.
+// goes through Server.mu (and, with a state file, its lock: state_sync.go).
 type State struct {
+	// Gen counts the saves of the state file; servers sharing the file use
+	// it to tell whether another one wrote since. It must stay the first
+	// field: readStamp reads it from the file's first bytes.
+	Gen int64 `json:"gen"`
 	// Secret keys the MAC of minted tokens; a reset makes old tokens invalid.
 	Secret   []byte              `json:"secret"`
 	Seq      int64               `json:"seq"`
