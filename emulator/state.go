@@ -312,6 +312,11 @@ func loadState(path string) (*State, error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("sandbox state %s is corrupt (%v); run `fedctl sandbox reset`", path, err)
 	}
+	// Valid JSON is not enough: a state with no token secret or no project
+	// ("{}", a truncated edit) would fail every request in puzzling ways.
+	if len(st.Secret) == 0 || len(st.Projects) == 0 {
+		return nil, fmt.Errorf("sandbox state %s is incomplete (no project or no token secret); run `fedctl sandbox reset`", path)
+	}
 	if st.Operations == nil {
 		st.Operations = map[string]*Operation{}
 	}

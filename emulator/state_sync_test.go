@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -183,5 +184,18 @@ func TestRequestWaitsForStateLock(t *testing.T) {
 	// IAM is off in a new project: the request got through to the handler.
 	if err := <-done; err == nil || !strings.Contains(err.Error(), "SERVICE_DISABLED") {
 		t.Errorf("after unlock: %v", err)
+	}
+}
+
+// A state file that is valid JSON but holds no project ("{}") is reported
+// as incomplete, with the way out, instead of failing requests oddly.
+func TestIncompleteStateFileIsAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	if err := os.WriteFile(path, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := New(Options{StatePath: path})
+	if err == nil || !strings.Contains(err.Error(), "fedctl sandbox reset") {
+		t.Fatalf("New on {}: %v, want an error pointing at sandbox reset", err)
 	}
 }
