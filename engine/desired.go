@@ -158,7 +158,7 @@ func (d *Desired) buildImpersonation(cfg *config.Config) error {
 				Kind:        SAUser,
 				AccountID:   id.AccountID,
 				Email:       id.Email,
-				DisplayName: truncate("fedctl: "+id.User, 100),
+				DisplayName: truncate(userSAPrefix+id.User, 100),
 				Description: "BigQuery identity of " + id.User + " (fedctl, impersonation mode).",
 				Address:     fmt.Sprintf("service_account.user[%q]", id.User),
 			}

@@ -161,6 +161,9 @@ func diffSetup(d *Desired, live *Live) *Plan {
 		switch {
 		case live.Exists(sa.Email):
 			c.Before = after
+			if w := foreignIdentityWarning(sa, live); w != "" {
+				p.Warnings = append(p.Warnings, w)
+			}
 		case live.ServiceAccountsUnknown:
 			c.Action = ActionCreate
 			c.Reason = "IAM API still off: accounts not listed yet (an existing one is adopted)"
@@ -203,6 +206,28 @@ func newPlan(op Operation, d *Desired, live *Live) *Plan {
 		p.ProjectNumber = live.Project.Number
 	}
 	return p
+}
+
+// userSAPrefix starts the display name fedctl gives a per-user SA
+// ("fedctl: alice@acme.com"); see NewDesired.
+const userSAPrefix = "fedctl: "
+
+// foreignIdentityWarning: an existing per-user SA that fedctl made for
+// someone else. Two users whose emails share a local part (alice@acme.com,
+// alice@example.com) render the same SA ID; within one user list preflight
+// refuses that, but across separate setups in one project only the SA's
+// display name tells. Adopting it would merge two people's audit trails.
+func foreignIdentityWarning(sa *ServiceAccountSpec, live *Live) string {
+	l := live.ServiceAccounts[lower(sa.Email)]
+	if l == nil || len(sa.Users) != 1 || !strings.HasPrefix(l.DisplayName, userSAPrefix) {
+		return ""
+	}
+	owner := strings.TrimPrefix(l.DisplayName, userSAPrefix)
+	if strings.EqualFold(owner, sa.Users[0]) {
+		return ""
+	}
+	return fmt.Sprintf("%s was created by fedctl for %s, not %s: both would act through one service account and one audit trail. "+
+		"Give one of the setups its own --template (e.g. a prefix naming the team or domain).", sa.Email, owner, sa.Users[0])
 }
 
 func saState(sa *ServiceAccountSpec, live *Live) *ServiceAccountState {
