@@ -62,8 +62,19 @@ func TestWIFVerifyLiveChain(t *testing.T) {
 			wantRow(t, rep, CheckWIFImpersonate, "token.jwt", Pass, "bq-runner@")
 		}
 		wantRow(t, rep, CheckWIFProbe, "token.jwt", Pass)
+		wantRow(t, rep, CheckWIFTokenExpiry, "token.jwt", Pass)
+		wantRow(t, rep, CheckWIFTokenIssued, "token.jwt", Pass)
 		if rep.Failed() {
 			t.Errorf("direct=%v: report failed:\n%s", direct, dump(rep))
+		}
+		// Check names are stable keys: one row per (scope, name, subject).
+		seen := map[string]bool{}
+		for _, c := range rep.Checks {
+			k := string(c.Scope) + "|" + c.Name + "|" + c.Subject
+			if seen[k] {
+				t.Errorf("direct=%v: two rows named %s for %s", direct, c.Name, c.Subject)
+			}
+			seen[k] = true
 		}
 	}
 }
