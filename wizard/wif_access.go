@@ -272,19 +272,7 @@ func (sc *wifAccessScreen) view() string {
 	b.WriteString(sc.problemsOf("wif.principal_set", "wif.principal"))
 	if w.Wildcard() {
 		b.WriteString(para(st.Error, wifPad, markFail+" the whole pool (*): any identity the provider admits could use the roles", sc.width))
-		box := "[ ]"
-		if sc.force {
-			box = "[x]"
-		}
-		text := "Accept the WHOLE pool (--allow-wildcard)"
-		if sc.focus == waForce {
-			b.WriteString(wifPad[:len(wifPad)-2] + st.Cursor.Render(markFocus+" ") + box + " " + st.Focused.Render(text) + "\n")
-		} else {
-			b.WriteString(wifPad + box + " " + text + "\n")
-		}
-		if sc.force {
-			b.WriteString(loudWarning(st, engine.WildcardWarning, wifPad, sc.width))
-		}
+		b.WriteString(forceRisk(st, "Accept the WHOLE pool (--allow-wildcard)", engine.WildcardWarning, sc.force, sc.focus == waForce, sc.width))
 	}
 
 	b.WriteString("\n" + sc.label(waDirect, "Runs as") + sc.choice(sc.direct, "a target service account", "direct: the roles go to the federated identities") + "\n")

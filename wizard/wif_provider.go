@@ -487,19 +487,7 @@ func (sc *wifProviderScreen) conditionStatus() string {
 	cond := strings.TrimSpace(sc.condition.Value())
 	if cond == "" {
 		b.WriteString(para(st.Error, wifPad, markFail+" no condition: any token the issuer signs would be accepted (for GitHub, GitLab or Gumloop, other customers' tokens too)", sc.width))
-		box := "[ ]"
-		if sc.force {
-			box = "[x]"
-		}
-		text := "Accept a provider WITHOUT a condition (--allow-unconditioned)"
-		if sc.focus == wfForce {
-			b.WriteString(wifPad[:len(wifPad)-2] + st.Cursor.Render(markFocus+" ") + box + " " + st.Focused.Render(text) + "\n")
-		} else {
-			b.WriteString(wifPad + box + " " + text + "\n")
-		}
-		if sc.force {
-			b.WriteString(loudWarning(st, engine.UnconditionedWarning, wifPad, sc.width))
-		}
+		b.WriteString(forceRisk(st, "Accept a provider WITHOUT a condition (--allow-unconditioned)", engine.UnconditionedWarning, sc.force, sc.focus == wfForce, sc.width))
 		return b.String()
 	}
 	n := 0

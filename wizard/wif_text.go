@@ -124,6 +124,26 @@ func loudWarning(st *Styles, text, pad string, width int) string {
 	return para(st.Warn.Bold(true), pad, markWarn+" WARNING: "+text, width)
 }
 
+// forceRisk is the checkbox that accepts a risk the engine refuses by
+// default (no condition, a wildcard principal set) and, once ticked, the
+// loud warning the scripted path prints with the same --allow-* flag.
+func forceRisk(st *Styles, label, warning string, checked, focused bool, width int) string {
+	box := "[ ]"
+	if checked {
+		box = "[x]"
+	}
+	var b strings.Builder
+	if focused {
+		b.WriteString(wifPad[:len(wifPad)-2] + st.Cursor.Render(markFocus+" ") + box + " " + st.Focused.Render(label) + "\n")
+	} else {
+		b.WriteString(wifPad + box + " " + label + "\n")
+	}
+	if checked {
+		b.WriteString(loudWarning(st, warning, wifPad, width))
+	}
+	return b.String()
+}
+
 // wifOutputs are the values an integrator pastes, once the plan is known.
 func (s *session) wifOutputs() *engine.WIFOutputs {
 	if s.cfg.Mode != config.ModeWIF || s.plan == nil || s.plan.Desired() == nil {
