@@ -47,7 +47,7 @@ func (e *env) reader(pageSize int64) *Reader {
 
 // clientReader reads through the generated Logging client instead.
 func (e *env) clientReader(pageSize int64) *Reader {
-	return &Reader{Logging: e.c.Logging, PageSize: pageSize}
+	return &Reader{Client: e.c, PageSize: pageSize}
 }
 
 // collect reads the selection into a slice.

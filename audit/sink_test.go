@@ -15,21 +15,20 @@ const wantWriter = "service-123456789012@gcp-sa-logging.iam.gserviceaccount.com"
 
 func TestSinkCreateKeepsAccessAndIsIdempotent(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
-	bq := e.c.BigQueryAPI
 	// The dataset exists with access entries of its own.
-	_, err := bq.Datasets.Insert(testProject, &bqv2.Dataset{
+	_, err := e.c.CreateDataset(e.ctx, testProject, &bqv2.Dataset{
 		DatasetReference: &bqv2.DatasetReference{ProjectId: testProject, DatasetId: "audit_logs"}, Location: "US",
 		Access: []*bqv2.DatasetAccess{
 			{Role: "OWNER", UserByEmail: "operator@example.com"},
 			{Role: "READER", GroupByEmail: "analysts@acme.com"},
-		}}).Do()
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	fed := impersonationFederation(t, "alice@acme.com")
 	spec := SinkSpec{Project: testProject, Name: "fedctl-federation-audit", Dataset: "audit_logs", Location: "US",
 		Filter: SinkFilter(testProject, fed)}
-	sk := &Sinks{BigQuery: bq, Logging: e.c.Logging}
+	sk := &Sinks{C: e.c}
 
 	plan, err := sk.Plan(e.ctx, spec)
 	if err != nil {
@@ -45,11 +44,11 @@ func TestSinkCreateKeepsAccessAndIsIdempotent(t *testing.T) {
 	if !res.CreatedSink || !res.GrantedWriter || res.Writer != wantWriter {
 		t.Errorf("apply = %+v", res)
 	}
-	sink, err := e.c.Logging.Projects.Sinks.Get("projects/" + testProject + "/sinks/fedctl-federation-audit").Do()
+	sink, err := e.c.GetSink(e.ctx, "projects/"+testProject+"/sinks/fedctl-federation-audit")
 	if err != nil || sink.Filter != spec.Filter || sink.Destination != spec.Destination() || !sink.BigqueryOptions.UsePartitionedTables {
 		t.Fatalf("sink = %+v, %v", sink, err)
 	}
-	ds, err := bq.Datasets.Get(testProject, "audit_logs").Do()
+	ds, err := e.c.GetDataset(e.ctx, testProject, "audit_logs")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +90,7 @@ func TestSinkCreateKeepsAccessAndIsIdempotent(t *testing.T) {
 
 func TestSinkCreatesDataset(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
-	sk := &Sinks{BigQuery: e.c.BigQueryAPI, Logging: e.c.Logging}
+	sk := &Sinks{C: e.c}
 	spec := SinkSpec{Project: testProject, Name: "s", Dataset: "fresh", Location: "EU", Filter: SinkFilter(testProject, impersonationFederation(t))}
 	plan, err := sk.Plan(e.ctx, spec)
 	if err != nil || !plan.CreateDataset || !plan.CreateSink {
@@ -100,7 +99,7 @@ func TestSinkCreatesDataset(t *testing.T) {
 	if _, err := sk.Apply(e.ctx, plan); err != nil {
 		t.Fatal(err)
 	}
-	ds, err := e.c.BigQueryAPI.Datasets.Get(testProject, "fresh").Do()
+	ds, err := e.c.GetDataset(e.ctx, testProject, "fresh")
 	if err != nil || ds.Location != "EU" || !HasWriter(ds.Access, wantWriter) {
 		t.Fatalf("dataset = %+v, %v", ds, err)
 	}
@@ -138,8 +137,8 @@ func TestSinkFilterKeepsEvidence(t *testing.T) {
 		mintEntry(entryOpts{insertID: "unrelated", time: base.Add(6 * time.Hour), principal: "ci@example.com"}, sa("ci-runner")),
 	)
 	var got []string
-	err := e.c.Logging.Entries.List(&logging.ListLogEntriesRequest{ResourceNames: []string{"projects/" + testProject},
-		Filter: SinkFilter(testProject, impersonationFederation(t))}).Pages(e.ctx, func(r *logging.ListLogEntriesResponse) error {
+	err := e.c.ListLogEntries(e.ctx, &logging.ListLogEntriesRequest{ResourceNames: []string{"projects/" + testProject},
+		Filter: SinkFilter(testProject, impersonationFederation(t))}, func(r *logging.ListLogEntriesResponse) error {
 		for _, le := range r.Entries {
 			got = append(got, le.InsertId)
 		}

@@ -15,7 +15,7 @@ import (
 const DefaultPageSize = 1000
 
 // defaultLoggingBaseURL is production Logging, for a Reader given neither
-// BaseURL nor Logging.
+// BaseURL nor Client.
 const defaultLoggingBaseURL = "https://logging.googleapis.com/"
 
 // ErrStop, returned by a callback, ends a read early without an error.
@@ -31,11 +31,12 @@ var ErrStop = errors.New("stop reading")
 type Reader struct {
 	// HTTP is an authenticated client (gcp.Client.HTTPClient) and BaseURL
 	// the Logging base URL with its trailing slash (gcp.Client.LoggingBaseURL;
-	// Logging.BasePath when empty).
+	// Client's when empty).
 	HTTP    *http.Client
 	BaseURL string
-	// Logging is the generated client, used when HTTP is nil.
-	Logging  *logging.Service
+	// Client pages through the generated client (gcp.Client.ListLogEntries)
+	// when HTTP is nil.
+	Client   *gcp.Client
 	PageSize int64 // DefaultPageSize when zero
 	// Skipped counts entries that could not be parsed (never fatal: one
 	// odd entry must not hide the rest of the trail).
@@ -44,7 +45,7 @@ type Reader struct {
 
 // NewReader is a Reader on c's Logging API, on the streaming path.
 func NewReader(c *gcp.Client) *Reader {
-	return &Reader{HTTP: c.HTTPClient(), BaseURL: c.LoggingBaseURL(), Logging: c.Logging}
+	return &Reader{HTTP: c.HTTPClient(), BaseURL: c.LoggingBaseURL(), Client: c}
 }
 
 // Read calls fn for every event the selection matches, in timestamp order.
@@ -75,8 +76,8 @@ func (r *Reader) Read(ctx context.Context, sel Selection, fn func(*Event) error)
 // readRaw pages through entries.list on the streaming path.
 func (r *Reader) readRaw(ctx context.Context, req *logging.ListLogEntriesRequest, sel Selection, fn func(*Event) error) error {
 	base := r.BaseURL
-	if base == "" && r.Logging != nil {
-		base = r.Logging.BasePath
+	if base == "" && r.Client != nil {
+		base = r.Client.LoggingBaseURL()
 	}
 	if base == "" {
 		base = defaultLoggingBaseURL
@@ -96,7 +97,7 @@ func (r *Reader) readRaw(ctx context.Context, req *logging.ListLogEntriesRequest
 
 // readClient pages through entries.list with the generated client.
 func (r *Reader) readClient(ctx context.Context, req *logging.ListLogEntriesRequest, sel Selection, fn func(*Event) error) error {
-	return r.Logging.Entries.List(req).Pages(ctx, func(resp *logging.ListLogEntriesResponse) error {
+	return r.Client.ListLogEntries(ctx, req, func(resp *logging.ListLogEntriesResponse) error {
 		for i, le := range resp.Entries {
 			ev, err := FromLogEntry(le)
 			resp.Entries[i] = nil // let the page's entries go as soon as they are read

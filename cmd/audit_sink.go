@@ -92,7 +92,7 @@ func runAuditSinkCreate(cmd *cobra.Command, f *cmdutil.Factory, opts *auditSinkO
 	if err != nil {
 		return err
 	}
-	sinks := &audit.Sinks{BigQuery: client.BigQueryAPI, Logging: client.Logging}
+	sinks := &audit.Sinks{C: client}
 	plan, err := sinks.Plan(ctx, spec)
 	if err != nil {
 		return err

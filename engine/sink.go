@@ -145,7 +145,7 @@ func (e *Engine) readSink(ctx context.Context, g *errgroup.Group, s *audit.SinkS
 }
 
 func (e *Engine) sinks() *audit.Sinks {
-	return &audit.Sinks{BigQuery: e.c.BigQueryAPI, Logging: e.c.Logging}
+	return &audit.Sinks{C: e.c}
 }
 
 // sinkChanges plans the dataset, the sink and the WRITER entry for setup.

@@ -72,13 +72,16 @@ type Client struct {
 	base     http.RoundTripper // trace + headers, no Authorization
 	retry    RetryPolicy       // cfg.Retry with defaults filled in
 
-	ServiceUsage *serviceusage.Service
-	CRM          *cloudresourcemanager.Service
-	IAM          *iam.Service
-	Credentials  *iamcredentials.Service
-	STS          *sts.Service
-	Logging      *logging.Service
-	BigQueryAPI  *bqv2.Service // raw discovery client (datasets, access lists)
+	// The generated API clients: private to this package, so that every
+	// Google call goes through a typed operation (and nothing forgets its
+	// error classification).
+	serviceUsage *serviceusage.Service
+	crm          *cloudresourcemanager.Service
+	iamAPI       *iam.Service
+	credsAPI     *iamcredentials.Service
+	stsAPI       *sts.Service
+	loggingAPI   *logging.Service
+	bigQueryAPI  *bqv2.Service // raw discovery client (datasets, access lists)
 }
 
 // Project is a project's identity.

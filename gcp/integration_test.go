@@ -184,8 +184,16 @@ func TestIntegrationServicesEnableAwaitsOperation(t *testing.T) {
 	if n := w.routeCount("serviceusage.operations.get"); n != 3 {
 		t.Errorf("operations.get calls = %d, want 3", n)
 	}
-	if got := w.waits.take(); len(got) != 3 || got[0] != 500*time.Millisecond || got[1] != time.Second || got[2] != 2*time.Second {
-		t.Errorf("poll waits = %v, want [500ms 1s 2s]", got)
+	// The first poll within 250ms, then jittered doubling (equal jitter:
+	// between half and all of 250ms, 500ms, 1s).
+	got := w.waits.take()
+	if len(got) != 3 {
+		t.Fatalf("poll waits = %v, want 3", got)
+	}
+	for i, d := range []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second} {
+		if got[i] < d/2 || got[i] > d {
+			t.Errorf("poll wait %d = %v, want within [%v, %v]", i, got[i], d/2, d)
+		}
 	}
 	states, err = w.c.ServiceStates(w.ctx, project, want)
 	if err != nil {

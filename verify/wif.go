@@ -25,9 +25,8 @@ func (r *runner) wifChecks(ctx context.Context) []Check {
 		add(CheckWIFPool, w.Pool.ID, Skip, "cannot read the project number: "+errText(err), fixForReadError(err, r.project))
 		return out
 	}
-	pools := r.c.IAM.Projects.Locations.WorkloadIdentityPools
 	poolOK := false
-	switch pool, err := pools.Get(w.PoolName(proj.Number)).Context(ctx).Do(); {
+	switch pool, err := r.c.GetPool(ctx, w.PoolName(proj.Number)); {
 	case err != nil && gcp.IsNotFound(err):
 		add(CheckWIFPool, w.Pool.ID, Fail, "the pool does not exist", r.setupCommand(""))
 	case err != nil:
@@ -43,7 +42,7 @@ func (r *runner) wifChecks(ctx context.Context) []Check {
 		add(CheckWIFPool, w.Pool.ID, Pass, "ACTIVE", "")
 	}
 	if poolOK {
-		switch prov, err := pools.Providers.Get(w.ProviderName(proj.Number)).Context(ctx).Do(); {
+		switch prov, err := r.c.GetProvider(ctx, w.ProviderName(proj.Number)); {
 		case err != nil && gcp.IsNotFound(err):
 			add(CheckWIFProvider, w.Provider.ID, Fail, "the provider does not exist", r.setupCommand(""))
 		case err != nil:
