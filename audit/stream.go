@@ -160,7 +160,7 @@ func (f *Follower) Follow(ctx context.Context, sel Selection, fn func(*Event) er
 		now = time.Now
 	}
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = gcp.Sleep
 	}
 	seen := newSeenSet(capacity)
 	start := sel.Since
@@ -238,15 +238,4 @@ func (j *jobSet) add(e *Event, suffix string) bool {
 	j.ids.add(e.JobID + suffix)
 	j.named.add(who)
 	return isNew
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -47,6 +47,10 @@ var DefaultRetry = RetryPolicy{
 // maxRetryAfter bounds how long a server's Retry-After can park us.
 const maxRetryAfter = time.Minute
 
+// Sleep waits d or until ctx is done (then it returns ctx's error): the
+// real RetryPolicy.Sleep, for every wait of fedctl's that tests replace.
+func Sleep(ctx context.Context, d time.Duration) error { return sleepContext(ctx, d) }
+
 func sleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -116,11 +120,13 @@ func (b *budget) next(ra time.Duration) (time.Duration, bool) {
 	if b.p.Attempts > 0 && b.tries >= b.p.Attempts {
 		return 0, false
 	}
-	wait := max(Backoff(b.p.Initial, b.p.Max, b.tries), ra)
-	if b.spent()+wait > b.p.Budget {
+	left := b.p.Budget - b.spent()
+	if left <= 0 || ra > left {
 		return 0, false
 	}
-	return wait, true
+	// The last wait is cut to the budget, so that a call tries once more
+	// at its deadline rather than giving up early.
+	return min(max(Backoff(b.p.Initial, b.p.Max, b.tries), ra), left), true
 }
 
 // wait sleeps d (ctx-aware) and counts it.

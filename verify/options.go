@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/gcp"
 )
 
 // Defaults for Options.
@@ -81,21 +82,10 @@ func (o Options) withDefaults() Options {
 		o.Lifetime = DefaultLifetime
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepContext
+		o.Sleep = gcp.Sleep
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	return o
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -314,19 +314,29 @@ func (r *runner) progress(format string, args ...any) {
 	}
 }
 
-// retryPropagation retries fn while it fails with 403, with backoff, up to
-// Options.Wait in all, adding the time waited to *waited.
+// retryPropagation retries fn while it fails with 403 (a grant still
+// propagating), with the one backoff (gcp.Do), up to Options.Wait in all,
+// adding the time waited to *waited. It is called after fn's first 403, so
+// it waits before the next try.
 func (r *runner) retryPropagation(ctx context.Context, waited *time.Duration, fn func() error) error {
-	backoff := time.Second
-	err := error(&gcp.Error{Kind: gcp.KindPermissionDenied})
-	for gcp.IsPermissionDenied(err) && *waited < r.opts.Wait {
-		d := min(backoff, r.opts.Wait-*waited)
-		if serr := r.opts.Sleep(ctx, d); serr != nil {
-			return serr
-		}
-		*waited += d
-		backoff = min(2*backoff, 16*time.Second)
-		err = fn()
+	left := r.opts.Wait - *waited
+	if left <= 0 {
+		return errStillDenied
 	}
-	return err
+	p := gcp.RetryPolicy{Budget: left, Initial: time.Second, Max: 16 * time.Second,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			*waited += d
+			return r.opts.Sleep(ctx, d)
+		}}
+	first := true
+	return gcp.Do(ctx, p, gcp.IsPermissionDenied, func() error {
+		if first {
+			first = false
+			return errStillDenied
+		}
+		return fn()
+	})
 }
+
+// errStillDenied stands for the 403 retryPropagation is called after.
+var errStillDenied = &gcp.Error{Kind: gcp.KindPermissionDenied, Message: "still denied"}
