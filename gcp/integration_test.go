@@ -690,6 +690,9 @@ func TestIntegrationTransientErrorsRetried(t *testing.T) {
 	w.ts.InjectFault(emulator.Fault{Route: route, Times: 10, Status: http.StatusServiceUnavailable})
 	_, err = w.c.GetProject(w.ctx, project)
 	wantKind(t, "503 every time", err, gcp.KindUnavailable)
+	if !strings.Contains(err.Error(), "gave up after 5 tries in") {
+		t.Errorf("error does not say how long it tried: %v", err)
+	}
 	if n, waits := w.routeCount(route), w.waits.take(); n != 5 || len(waits) != 4 {
 		t.Errorf("%d requests and %d waits, want 5 and 4", n, len(waits))
 	}

@@ -88,6 +88,11 @@ func (m *minter) mint(ctx context.Context, sa string, lifetime time.Duration) (*
 		// wait for the one fetch): a rejected key is its own failure, not
 		// a failed mint.
 		if _, err := m.ts.Token(); err != nil {
+			if transient(err) {
+				// Not the key's fault: the token endpoint kept failing
+				// (the transport retried it).
+				return nil, fmt.Errorf("the admin's token request failed: %w", err)
+			}
 			return nil, &adminKeyError{"the admin key was rejected: " + errText(err)}
 		}
 		return m.c.GenerateAccessToken(ctx, sa, nil, nil, lifetime, m.ts)
