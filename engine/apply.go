@@ -309,11 +309,7 @@ func (e *Engine) createSAStep(c *Change, project string, sa *ServiceAccountSpec)
 
 func (e *Engine) deleteSAStep(c *Change, sa *ServiceAccountSpec) step {
 	return step{name: "delete " + c.Address, changes: []*Change{c}, run: func(ctx context.Context) error {
-		err := e.c.DeleteServiceAccount(ctx, sa.Email)
-		if gcp.IsNotFound(err) {
-			return nil // already gone
-		}
-		return err
+		return e.deleteServiceAccount(ctx, sa.Email)
 	}}
 }
 

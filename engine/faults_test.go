@@ -1,0 +1,107 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/fedctl/fedctl/emulator"
+	"github.com/fedctl/fedctl/internal/faultinject"
+)
+
+// Deterministic faults in front of the emulator, through the real clients.
+
+func newFaultEnv(t *testing.T, opts emulator.Options) (*env, *faultinject.Injector) {
+	t.Helper()
+	var inj *faultinject.Injector
+	e := newEnvWrapped(t, opts, nil, func(h http.Handler) http.Handler {
+		inj = faultinject.New(h, 1)
+		return inj
+	})
+	return e, inj
+}
+
+const (
+	saPolicyGet = `/serviceAccounts/[^/]+:getIamPolicy$`
+	saPath      = `/v1/projects/[^/]+/serviceAccounts/[^/:]+$`
+)
+
+// #11: one 503 on logging sinks.get no longer fails PlanSetup.
+func TestPlanSetupSurvivesA503OnTheSinkRead(t *testing.T) {
+	e, inj := newFaultEnv(t, emulator.Options{})
+	inj.Add(faultinject.Fault{Method: "GET", Path: `/sinks/[^/]+$`, Nth: 1, Status: 503})
+	p := e.plan(t, sinkConfig(t, "US", "alice@acme.com"))
+	if c := p.Change(sinkAddr); c == nil || c.Action != ActionCreate {
+		t.Errorf("sink change = %+v", c)
+	}
+	if ev := inj.Events(); len(ev) != 1 {
+		t.Errorf("faults = %v, want the one 503", ev)
+	}
+}
+
+// A create applied whose answer was lost: the retry meets 409
+// ALREADY_EXISTS, which is success for the account this very call made.
+func TestSetupSurvivesCreatesAppliedButUnanswered(t *testing.T) {
+	e, inj := newFaultEnv(t, emulator.Options{})
+	inj.Add(faultinject.Fault{Method: "POST", Path: `/v1/projects/[^/]+/serviceAccounts$`, Nth: 1, Times: 2, Status: 503, AfterApply: true})
+	cfg := sinkConfig(t, "US", "alice@acme.com")
+	inj.Add(faultinject.Fault{Method: "POST", Path: `/sinks$`, Nth: 1, Status: 503, AfterApply: true})
+	inj.Add(faultinject.Fault{Method: "POST", Path: `/datasets$`, Nth: 1, Reset: true, AfterApply: true})
+	_, res := e.setup(t, cfg)
+	if n := res.Count(OutcomeFailed); n != 0 {
+		t.Errorf("%d failed steps", n)
+	}
+	if len(inj.Events()) != 4 {
+		t.Errorf("faults = %v", inj.Events())
+	}
+	if p := e.plan(t, cfg); p.HasChanges() {
+		t.Errorf("not converged: %v", actions(p))
+	}
+}
+
+// #12.1: inside IAM's window where a new account is listed but its policy
+// (and its delete) still answer 404, teardown waits it out and deletes
+// every account; it never reports an account it left as destroyed.
+func TestTeardownWaitsOutVisibility(t *testing.T) {
+	e, inj := newFaultEnv(t, emulator.Options{})
+	cfg := testConfig(t, "alice@acme.com", "bob@acme.com")
+	e.setup(t, cfg)
+	inj.Add(faultinject.Fault{Method: "POST", Path: saPolicyGet, Nth: 1, Times: 3, Status: 404})
+	inj.Add(faultinject.Fault{Method: "DELETE", Path: saPath, Nth: 1, Times: 2, Status: 404})
+	p, _ := e.teardown(t, cfg)
+	if n := p.Counts().Destroy; n < 3 {
+		t.Errorf("teardown plans %d deletions, want the 3 accounts at least: %v", n, actions(p))
+	}
+	for _, u := range []string{"alice@acme.com", "bob@acme.com"} {
+		id, _ := cfg.IdentityFor(u)
+		if _, err := e.client.GetServiceAccount(context.Background(), id.Email); err == nil {
+			t.Errorf("%s survived teardown", id.Email)
+		}
+	}
+	if _, err := e.client.GetServiceAccount(context.Background(), cfg.AdminEmail()); err == nil {
+		t.Error("the admin SA survived teardown")
+	}
+}
+
+// #12.1: an account that stays listed but 404s past the budget fails the
+// teardown (no exit 0).
+func TestTeardownUnconfirmedDeletionFails(t *testing.T) {
+	e, inj := newFaultEnv(t, emulator.Options{})
+	cfg := testConfig(t, "alice@acme.com")
+	e.setup(t, cfg)
+	p, err := e.eng.PlanTeardown(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inj.Add(faultinject.Fault{Method: "DELETE", Path: saPath, Rate: 1, Status: 404})
+	_, err = e.eng.Apply(context.Background(), p)
+	var ae *ApplyError
+	if !errors.As(err, &ae) || ae.Failed == 0 {
+		t.Fatalf("err = %v, want failed deletions", err)
+	}
+	if want := "could not confirm the deletion"; !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}
