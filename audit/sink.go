@@ -116,7 +116,11 @@ func (p *SinkPlan) Steps() []string {
 		if w == "" {
 			w = "the sink's writer identity"
 		}
-		out = append(out, fmt.Sprintf("grant WRITER on dataset %s to %s (keeping the other access entries)", s.Dataset, w))
+		line := fmt.Sprintf("grant WRITER on dataset %s to %s (keeping the other access entries)", s.Dataset, w)
+		if !p.CreateSink && !p.CreateDataset {
+			line += ": the sink exists but cannot write, so it drops the trail until then"
+		}
+		out = append(out, line)
 	}
 	return out
 }
@@ -212,8 +216,28 @@ func (sk *Sinks) Apply(ctx context.Context, p *SinkPlan) (*SinkResult, error) {
 	res.CreatedSink, res.UpdatedSink = sink.Created, sink.Updated
 	res.Writer = sink.Writer
 	res.GrantedWriter, err = sk.GrantWriter(ctx, s, res.Writer, ds)
-	return res, err
+	if err != nil {
+		return res, &BrokenSinkError{Spec: s, Writer: res.Writer, Err: err}
+	}
+	return res, nil
 }
+
+// BrokenSinkError: the sink exists but its writer identity could not be
+// given WRITER on the dataset, so it exports nothing — a sink that silently
+// drops the audit trail. Re-running `audit sink create` (or setup)
+// completes it: its plan grants the missing WRITER.
+type BrokenSinkError struct {
+	Spec   SinkSpec
+	Writer string
+	Err    error
+}
+
+func (e *BrokenSinkError) Error() string {
+	return fmt.Sprintf("sink %s is BROKEN: it exists, but its writer identity %s has no WRITER on dataset %s, so it exports nothing (%v); re-run `fedctl audit sink create --project %s` to complete it",
+		e.Spec.Name, e.Writer, e.Spec.Dataset, e.Err, e.Spec.Project)
+}
+
+func (e *BrokenSinkError) Unwrap() error { return e.Err }
 
 // GetDataset reads the sink's dataset (a gcp.IsNotFound error when absent).
 func (sk *Sinks) GetDataset(ctx context.Context, s SinkSpec) (*bqv2.Dataset, error) {
