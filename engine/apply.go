@@ -116,6 +116,9 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (*Result, error) {
 		firstErr = e.runPhase(ctx, ph, outcomes)
 	}
 	res.Elapsed = e.opts.Now().Sub(start)
+	if firstErr != nil && ctx.Err() != nil {
+		firstErr = res.markInterrupted(ctx, p.Operation)
+	}
 	if firstErr != nil {
 		return res, &ApplyError{Failed: res.Count(OutcomeFailed), Skipped: res.Count(OutcomeSkipped), Err: firstErr}
 	}

@@ -105,3 +105,44 @@ func TestTeardownUnconfirmedDeletionFails(t *testing.T) {
 		t.Errorf("err = %v, want %q", err, want)
 	}
 }
+
+// #12.6: Ctrl-C while requests are in flight: they may have been applied,
+// and the run says so (and how to converge) instead of "context canceled".
+func TestInterruptedApplySaysMayHaveBeenApplied(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := newEnv(t, emulator.Options{Hook: func(route string, r *http.Request) {
+		if route == "iam.projects.serviceAccounts.create" {
+			cancel() // the request has arrived (and will be applied)
+		}
+	}})
+	cfg := testConfig(t, "alice@acme.com")
+	p, err := e.eng.PlanSetup(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.eng.Apply(ctx, p)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want it to unwrap to context.Canceled (exit 130)", err)
+	}
+	if want := "may have been applied; re-run setup to converge"; !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "context canceled") {
+		t.Errorf("err = %q, want %q and no bare 'context canceled'", err, want)
+	}
+	n := 0
+	for _, o := range res.Outcomes {
+		if o.Status == OutcomeFailed {
+			n++
+			if o.Error != "interrupted: may have been applied; re-run setup to converge" {
+				t.Errorf("%s: error %q", o.Address, o.Error)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no change was cut short")
+	}
+	// A re-run converges.
+	e.setup(t, cfg)
+	if p := e.plan(t, cfg); p.HasChanges() {
+		t.Errorf("not converged: %v", actions(p))
+	}
+}
