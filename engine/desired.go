@@ -112,9 +112,7 @@ func NewDesired(cfg *config.Config, projectNumber string) (*Desired, error) {
 	d.Sink = sink
 	d.APIs = withSinkAPI(d.APIs, sink)
 	if cfg.Audit.DataAccessLogs {
-		for _, svc := range dataAccessLogServices {
-			d.AuditLogs = append(d.AuditLogs, AuditLogSpec{Service: svc, LogTypes: slices.Clone(dataAccessLogTypes)})
-		}
+		d.AuditLogs = DataAccessLogChanges()
 	}
 	d.index()
 	return d, nil

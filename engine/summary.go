@@ -129,10 +129,7 @@ func RenderSummaryJSON(w io.Writer, s *Summary) error { return writeJSON(w, s) }
 // RenderSummaryText writes the summary for people.
 func RenderSummaryText(w io.Writer, s *Summary, cs *iostreams.ColorScheme) error {
 	tw := &errWriter{w: w}
-	verb := "Setup"
-	if s.Operation == OpTeardown {
-		verb = "Teardown"
-	}
+	verb := s.Operation.summaryVerb()
 	if len(s.Failed) > 0 || len(s.Skipped) > 0 {
 		tw.printf("%s %s incomplete: %d failed, %d not started.\n", cs.FailureIcon(), verb, len(s.Failed), len(s.Skipped))
 		for _, o := range s.Failed {
