@@ -23,8 +23,6 @@ type typedConfirm struct {
 	hint   string // after a wrong answer
 }
 
-
-
 func newTypedConfirm(prompt string, width int) *typedConfirm {
 	in := textinput.New()
 	in.Prompt = ""
