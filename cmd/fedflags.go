@@ -162,6 +162,9 @@ func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadO
 	if err := ff.applySink(cmd.Flags(), cfg); err != nil {
 		return nil, nil, err
 	}
+	if err := sandboxProject(f, cfg); err != nil {
+		return nil, nil, err
+	}
 	if cfg.Project == "" {
 		// Ambient project (env, gcloud). Without one, Validate reports the
 		// missing project together with every other problem.
