@@ -87,3 +87,44 @@ func TestSandboxRejectsOtherProjectFlag(t *testing.T) {
 		}
 	}
 }
+
+// Contradictory flags are usage errors naming both sides, before any API
+// call: silently ignoring one of them did what the user did not ask.
+func TestContradictionsAreUsageErrors(t *testing.T) {
+	wif := []string{"--mode", "wif", "--issuer-uri", "https://token.actions.githubusercontent.com", "--attribute-condition", "assertion.repository_owner_id == '1'"}
+	for name, tc := range map[string]struct {
+		args []string
+		want []string
+	}{
+		"principal and set":   {append(wif[:len(wif):len(wif)], "--principal", "subject/x", "--principal-set", "attribute.repository/acme/app", "--target-sa", "runner"), []string{"--principal", "--principal-set"}},
+		"direct and target":   {append(wif[:len(wif):len(wif)], "--direct", "--target-sa", "runner", "--principal-set", "attribute.repository/acme/app"), []string{"--direct", "--target-sa"}},
+		"quiet and verbose":   {[]string{"--quiet", "--verbose", "--users", "alice@acme.com"}, []string{"--quiet", "--verbose"}},
+		"grant with wif":      {append(wif[:len(wif):len(wif)], "--grant", "project", "--target-sa", "runner", "--principal-set", "attribute.repository/acme/app"), []string{"--grant project", "--mode wif"}},
+		"empty roles":         {[]string{"--users", "alice@acme.com", "--roles", ""}, []string{"--roles is empty"}},
+		"empty users":         {[]string{"--users", " , "}, []string{"--users is empty"}},
+		"zero concurrency":    {[]string{"--users", "alice@acme.com", "--concurrency", "0"}, []string{"--concurrency 0", "at least 1"}},
+		"negative concurrncy": {[]string{"--users", "alice@acme.com", "--concurrency", "-3"}, []string{"--concurrency -3"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := newFedServer(t)
+			for _, cmd := range []string{"setup", "plan", "verify"} {
+				args := append([]string{cmd}, tc.args...)
+				if cmd == "setup" {
+					args = append(args, "--yes")
+				}
+				r := runFed(t, srv, args...)
+				if r.code != cmdutil.ExitUsage {
+					t.Errorf("%s: exit %d, want 2; stderr:\n%s", cmd, r.code, r.stderr)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(r.stderr, w) {
+						t.Errorf("%s: stderr lacks %q:\n%s", cmd, w, r.stderr)
+					}
+				}
+			}
+			if n := srv.Stats().Total; n != 0 {
+				t.Errorf("%d API request(s) before the usage error", n)
+			}
+		})
+	}
+}
