@@ -143,6 +143,9 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags) (*config.C
 // usage error (exit 2) and happens before any API call — the gcp client
 // is not even built. The problems returned are perUser's.
 func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadOptions) (*config.Config, []config.Problem, error) {
+	if err := checkFlagConflicts(cmd.Flags()); err != nil {
+		return nil, nil, err
+	}
 	cfg := &config.Config{}
 	if ff.configFile != "" {
 		var err error
@@ -160,6 +163,12 @@ func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadO
 		}
 	}
 	if err := ff.applySink(cmd.Flags(), cfg); err != nil {
+		return nil, nil, err
+	}
+	if err := sandboxProject(f, cfg); err != nil {
+		return nil, nil, err
+	}
+	if err := checkModeConflicts(cmd.Flags(), cfg); err != nil {
 		return nil, nil, err
 	}
 	if cfg.Project == "" {
