@@ -165,8 +165,23 @@ func RenderSummaryText(w io.Writer, s *Summary, cs *iostreams.ColorScheme) error
 		for _, o := range s.Failed {
 			tw.printf("  %s %s: %s\n", cs.Red("✗"), o.Address, o.Error)
 		}
+		why := map[string]string{}
+		for _, o := range s.Outcomes {
+			if o.Status == OutcomeSkipped && o.Cause != "" {
+				why[o.Address] = " (not started: " + o.Cause + " failed)"
+			}
+		}
 		for _, a := range s.Skipped {
-			tw.printf("  %s %s\n", cs.Gray("·"), cs.Gray(a+" (not started)"))
+			reason := why[a]
+			if reason == "" {
+				reason = " (not started)"
+			}
+			tw.printf("  %s %s\n", cs.Gray("·"), cs.Gray(a+reason))
+		}
+		for _, o := range s.Outcomes {
+			if len(o.Omitted) > 0 {
+				tw.printf("  %s %s written without %s (account not created; the next run adds them)\n", cs.Gray("·"), o.Address, strings.Join(o.Omitted, ", "))
+			}
 		}
 	} else {
 		tw.printf("%s %s complete: %d created, %d updated, %d destroyed.\n", cs.SuccessIcon(), verb, len(s.Created), len(s.Updated), len(s.Deleted))
