@@ -353,6 +353,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		var err error
 		out, err = rt.Handler(c)
+		if rt.Mutates && err == nil {
+			c.auditKeyActivity(rt)
+		}
 		return (rt.Mutates && err == nil) || c.dirty, err
 	})
 	if errors.Is(err, errStateInUse) {

@@ -76,6 +76,10 @@ func renderChange(tw *errWriter, c *Change, cs *iostreams.ColorScheme) {
 		renderSink(tw, c, st)
 	case *DatasetAccessState:
 		tw.printf("        %s: %s\n", st.Role, knownAfterApply(st.UserByEmail))
+	case *KeyState:
+		renderKey(tw, c, st)
+	case *OrgPolicyState:
+		renderOrgPolicy(tw, c, st)
 	}
 	if d := c.Delta; d != nil {
 		for _, m := range d.Add {
