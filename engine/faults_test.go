@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fedctl/fedctl/audit"
 	"github.com/fedctl/fedctl/emulator"
 	"github.com/fedctl/fedctl/internal/faultinject"
 )
@@ -144,5 +145,74 @@ func TestInterruptedApplySaysMayHaveBeenApplied(t *testing.T) {
 	e.setup(t, cfg)
 	if p := e.plan(t, cfg); p.HasChanges() {
 		t.Errorf("not converged: %v", actions(p))
+	}
+}
+
+func auditSinkSpec(t *testing.T) audit.SinkSpec {
+	t.Helper()
+	cfg := sinkConfig(t, "US", "alice@acme.com")
+	s, err := desiredSink(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *s
+}
+
+// #12.4: `audit sink create` survives one 503 on every dataset and sink call.
+func TestAuditSinkSurvivesA503OnEveryCall(t *testing.T) {
+	e, inj := newFaultEnv(t, emulator.Options{})
+	for _, f := range []faultinject.Fault{
+		{Method: "GET", Path: `/datasets/audit_logs$`}, {Method: "GET", Path: `/sinks/[^/]+$`},
+		{Method: "POST", Path: `/datasets$`}, {Method: "POST", Path: `/sinks$`}, {Method: "PATCH", Path: `/datasets/audit_logs$`},
+	} {
+		f.Nth, f.Status = 1, 503
+		inj.Add(f)
+	}
+	ctx := context.Background()
+	spec := auditSinkSpec(t)
+	p, err := e.eng.PlanAuditSink(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.eng.Apply(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(inj.Events()); n != 5 {
+		t.Errorf("%d faults fired, want 5: %v", n, inj.Events())
+	}
+	if p, err := e.eng.PlanAuditSink(ctx, spec); err != nil || p.HasChanges() {
+		t.Errorf("not converged: %v, %v", err, actions(p))
+	}
+}
+
+// #12.4: a sink made whose WRITER grant cannot be written is reported as
+// broken, and the next run's plan says so and completes it.
+func TestHalfMadeAuditSinkIsReportedAndCompleted(t *testing.T) {
+	e, inj := newFaultEnv(t, emulator.Options{})
+	inj.Add(faultinject.Fault{Method: "PATCH", Path: `/datasets/audit_logs$`, Rate: 1, Status: 503})
+	ctx := context.Background()
+	spec := auditSinkSpec(t)
+	p, err := e.eng.PlanAuditSink(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.eng.Apply(ctx, p)
+	if err == nil || !strings.Contains(err.Error(), "is BROKEN") || !strings.Contains(err.Error(), "exports nothing") || !strings.Contains(err.Error(), "gave up after") {
+		t.Fatalf("err = %v, want the sink reported broken, saying how long it tried", err)
+	}
+	inj.Clear()
+	p, err = e.eng.PlanAuditSink(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.Change(accessAddr)
+	if c == nil || c.Action != ActionCreate || !strings.Contains(c.Reason, "drops the audit trail") || p.Change(sinkAddr).Action != ActionNoop {
+		t.Fatalf("re-plan: access %+v; plan %v", c, actions(p))
+	}
+	if _, err := e.eng.Apply(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if ds := e.dataset(t); !hasEntry(ds, "WRITER "+sinkWriter) {
+		t.Errorf("access after completion: %v", accessEntries(ds))
 	}
 }
