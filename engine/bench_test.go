@@ -94,14 +94,5 @@ func benchSetup(b *testing.B, cfg *config.Config, n int) {
 
 // cappedSleep sleeps min(d, limit), honouring ctx.
 func cappedSleep(limit time.Duration) func(context.Context, time.Duration) error {
-	return func(ctx context.Context, d time.Duration) error {
-		t := time.NewTimer(min(d, limit))
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			return nil
-		}
-	}
+	return func(ctx context.Context, d time.Duration) error { return gcp.Sleep(ctx, min(d, limit)) }
 }
