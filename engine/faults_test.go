@@ -216,3 +216,21 @@ func TestHalfMadeAuditSinkIsReportedAndCompleted(t *testing.T) {
 		t.Errorf("access after completion: %v", accessEntries(ds))
 	}
 }
+
+// A wif teardown whose pool and provider deletes were applied but their
+// answers lost: the retries meet "already deleted", which is success.
+func TestWIFTeardownSurvivesDeletesAppliedButUnanswered(t *testing.T) {
+	e, inj := newFaultEnv(t, emulator.Options{OperationPolls: -1})
+	cfg := wifConfig(t, nil)
+	e.setup(t, cfg)
+	inj.Add(faultinject.Fault{Method: "DELETE", Path: `/workloadIdentityPools/[^/]+$`, Nth: 1, Reset: true, AfterApply: true})
+	inj.Add(faultinject.Fault{Method: "DELETE", Path: `/providers/[^/]+$`, Nth: 1, Status: 503, AfterApply: true})
+	e.teardown(t, cfg)
+	if len(inj.Events()) != 2 {
+		t.Errorf("faults = %v", inj.Events())
+	}
+	p, err := e.eng.PlanTeardown(context.Background(), cfg)
+	if err != nil || p.HasChanges() {
+		t.Errorf("leftovers: %v, %v", err, actions(p))
+	}
+}

@@ -68,11 +68,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		countTry(ctx)
 		retry, ra := t.retryable(ctx, resp, err)
 		if !retry || ctx.Err() != nil {
-			return t.final(b, resp, err)
+			return resp, err // an answer to act on (a retried write's 409 included)
 		}
 		wait, ok := b.next(ra)
 		if !ok {
-			return t.final(b, resp, err)
+			return t.gaveUp(b, resp, err)
 		}
 		if resp != nil {
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -110,22 +110,20 @@ func (t *retryTransport) retryable(ctx context.Context, resp *http.Response, err
 	return false, 0
 }
 
-// final returns the last answer, noting on it (or on the error) how long
-// the request was tried when it was tried more than once.
-func (t *retryTransport) final(b *budget, resp *http.Response, err error) (*http.Response, error) {
+// gaveUp returns the last (transient) failure once the budget is spent,
+// noting on it how long the request was tried.
+func (t *retryTransport) gaveUp(b *budget, resp *http.Response, err error) (*http.Response, error) {
 	if b.tries <= 1 {
 		return resp, err
 	}
 	if err != nil {
 		return nil, &RetriedError{Err: err, Summary: b.summary()}
 	}
-	if resp.StatusCode >= 400 {
-		resp.Header = resp.Header.Clone()
-		if resp.Header == nil {
-			resp.Header = http.Header{}
-		}
-		resp.Header.Set(retriedHeader, b.summary())
+	resp.Header = resp.Header.Clone()
+	if resp.Header == nil {
+		resp.Header = http.Header{}
 	}
+	resp.Header.Set(retriedHeader, b.summary())
 	return resp, nil
 }
 

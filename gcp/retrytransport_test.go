@@ -153,3 +153,13 @@ func TestRetryTransportStopsWithContext(t *testing.T) {
 		t.Errorf("err = %v after %d tries, want canceled after one", err, len(f.bodies))
 	}
 }
+
+// An answer to act on after a retry (a retried write meeting 409) is not
+// dressed up as a budget that ran out.
+func TestRetryTransportFinalAnswerNotMarked(t *testing.T) {
+	rt, _, _ := newRetryRT(fakeAnswer{status: 503}, fakeAnswer{status: 409, body: `{"error":{"code":409,"status":"ALREADY_EXISTS"}}`})
+	resp, err := post(t, rt, context.Background(), "b")
+	if err != nil || resp.StatusCode != 409 || resp.Header.Get(retriedHeader) != "" {
+		t.Errorf("resp %v (note %q), err %v", resp, resp.Header.Get(retriedHeader), err)
+	}
+}

@@ -99,16 +99,51 @@ func (c *Client) UpdatePool(ctx context.Context, name string, p *WorkloadIdentit
 
 // DeletePool soft-deletes a pool (restorable for 30 days).
 func (c *Client) DeletePool(ctx context.Context, name string) error {
-	return c.iamOp(ctx, "deleting "+name, func() (*iam.Operation, error) {
-		return c.pools().Delete(name).Context(ctx).Do()
+	tctx, tries := countingTries(ctx)
+	err := c.iamOp(ctx, "deleting "+name, func() (*iam.Operation, error) {
+		return c.pools().Delete(name).Context(tctx).Do()
 	})
+	return c.stateReached(ctx, err, tries.Load(), name, StateDeleted, false)
+}
+
+// stateReached forgives the error of a retried state change (delete,
+// undelete) whose first try was applied but unanswered: the retry then meets
+// "already deleted" (400 FAILED_PRECONDITION) or 404. When the pool or
+// provider is in the wanted state, that is success.
+func (c *Client) stateReached(ctx context.Context, err error, tries int32, name, want string, provider bool) error {
+	if err == nil || tries < 2 {
+		return err
+	}
+	if k := KindOf(err); k != KindFailedPrecondition && k != KindNotFound && k != KindInvalidArgument {
+		return err
+	}
+	var state string
+	if provider {
+		p, gerr := c.GetProvider(ctx, name)
+		if gerr != nil {
+			return err
+		}
+		state = p.State
+	} else {
+		p, gerr := c.GetPool(ctx, name)
+		if gerr != nil {
+			return err
+		}
+		state = p.State
+	}
+	if state == want {
+		return nil
+	}
+	return err
 }
 
 // UndeletePool restores a soft-deleted pool.
 func (c *Client) UndeletePool(ctx context.Context, name string) error {
-	return c.iamOp(ctx, "undeleting "+name, func() (*iam.Operation, error) {
-		return c.pools().Undelete(name, &iam.UndeleteWorkloadIdentityPoolRequest{}).Context(ctx).Do()
+	tctx, tries := countingTries(ctx)
+	err := c.iamOp(ctx, "undeleting "+name, func() (*iam.Operation, error) {
+		return c.pools().Undelete(name, &iam.UndeleteWorkloadIdentityPoolRequest{}).Context(tctx).Do()
 	})
+	return c.stateReached(ctx, err, tries.Load(), name, StateActive, false)
 }
 
 // GetProvider reads a provider (a soft-deleted one too).
@@ -159,16 +194,20 @@ func (c *Client) UpdateProvider(ctx context.Context, name string, p *WorkloadIde
 
 // DeleteProvider soft-deletes a provider.
 func (c *Client) DeleteProvider(ctx context.Context, name string) error {
-	return c.iamOp(ctx, "deleting "+name, func() (*iam.Operation, error) {
-		return c.pools().Providers.Delete(name).Context(ctx).Do()
+	tctx, tries := countingTries(ctx)
+	err := c.iamOp(ctx, "deleting "+name, func() (*iam.Operation, error) {
+		return c.pools().Providers.Delete(name).Context(tctx).Do()
 	})
+	return c.stateReached(ctx, err, tries.Load(), name, StateDeleted, true)
 }
 
 // UndeleteProvider restores a soft-deleted provider.
 func (c *Client) UndeleteProvider(ctx context.Context, name string) error {
-	return c.iamOp(ctx, "undeleting "+name, func() (*iam.Operation, error) {
-		return c.pools().Providers.Undelete(name, &iam.UndeleteWorkloadIdentityPoolProviderRequest{}).Context(ctx).Do()
+	tctx, tries := countingTries(ctx)
+	err := c.iamOp(ctx, "undeleting "+name, func() (*iam.Operation, error) {
+		return c.pools().Providers.Undelete(name, &iam.UndeleteWorkloadIdentityPoolProviderRequest{}).Context(tctx).Do()
 	})
+	return c.stateReached(ctx, err, tries.Load(), name, StateActive, true)
 }
 
 func joinMask(mask []string) string {
