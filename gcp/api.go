@@ -13,17 +13,20 @@
 //	client.go          New, the per-API clients
 //	endpoint.go        the SPEC §4 endpoint layout, ServiceURL
 //	transport.go       bearer / user-agent / quota-project HTTP plumbing
+//	retrytransport.go  THE retry of every request (429/5xx/resets, Retry-After, time budget)
+//	operation.go       the one long-running-operation poller
 //	raw.go             HTTPClient, LoggingBaseURL: for callers that stream a response themselves
 //	trace.go, mask.go  the --verbose HTTP trace and token masking
 //	credentials.go     impersonation, GenerateAccessToken, key files
 //	project.go         GetProject
-//	services.go        ServiceStates, EnableServices, operation polling
+//	services.go        ServiceStates, EnableServices
+//	sinks.go           BigQuery datasets (access-list edits), Logging sinks and entries, testIamPermissions
 //	serviceaccounts.go service accounts and their keys
 //	bigquery.go        the cloud.google.com/go/bigquery client
 //	policy.go          the neutral IAM Policy type and its edits
 //	iampolicy.go       PolicyResource, ProjectPolicy, ServiceAccountPolicy, ModifyPolicy
 //	errors.go          Kind, Error, Classify
-//	retry.go           RetryPolicy, DefaultRetry, Do, IsTransient
+//	retry.go           RetryPolicy (time budget), Backoff, Do, Sleep, IsTransient
 package gcp
 
 import (

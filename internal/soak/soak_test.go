@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"text/tabwriter"
@@ -28,6 +27,8 @@ var (
 	rate    = flag.Float64("rate", 0.3, "fraction of requests answered 503")
 	resets  = flag.Float64("resets", 0, "fraction of requests whose connection is dropped after they were applied")
 	seed    = flag.Uint64("seed", 1, "fault seed")
+	limits  = flag.Float64("throttle", 0, "fraction of requests answered 429 with Retry-After: 1")
+	window  = flag.Float64("notfound", 0, "fraction of service-account policy reads and deletes answered 404 (IAM's visibility window)")
 	users   = flag.Int("users", 3, "users per federation")
 	visible = flag.Duration("visibility", 2*time.Second, "emulator: how long a new service account answers 404")
 )
@@ -198,6 +199,13 @@ func soakMode(t *testing.T, mode string, cfg *config.Config) *tally {
 		if *resets > 0 {
 			inj.Add(faultinject.Fault{Rate: *resets, Reset: true, AfterApply: true})
 		}
+		if *limits > 0 {
+			inj.Add(faultinject.Fault{Rate: *limits, Status: http.StatusTooManyRequests, RetryAfter: "1"})
+		}
+		if *window > 0 {
+			inj.Add(faultinject.Fault{Method: "POST", Path: `/serviceAccounts/[^/]+:getIamPolicy$`, Rate: *window, Status: http.StatusNotFound})
+			inj.Add(faultinject.Fault{Method: "DELETE", Path: `/v1/projects/[^/]+/serviceAccounts/[^/:]+$`, Rate: *window, Status: http.StatusNotFound})
+		}
 	}
 	r := &tally{mode: mode, causes: map[string]int{}}
 	before := inj.Requests()
@@ -274,7 +282,8 @@ func apply(ctx context.Context, eng *engine.Engine, cfg *config.Config, plan fun
 
 func report(rs []*tally) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(w, "fault soak: %d cycles per mode, %.0f%% 503s, %.0f%% resets after apply, seed %d, %d users\n", *cycles, *rate*100, *resets*100, *seed, *users)
+	fmt.Fprintf(w, "fault soak: %d cycles per mode, %d users, seed %d; faults: %.0f%% 503s, %.0f%% 429s, %.0f%% resets after apply, %.0f%% SA policy/delete 404s\n",
+		*cycles, *users, *seed, *rate*100, *limits*100, *resets*100, *window*100)
 	fmt.Fprintln(w, "mode\truns\tsetup fail\tplan fail\tteardown fail\tfalse successes\tforeign lost\tleftovers\trequests\tfaults")
 	for _, r := range rs {
 		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", r.mode, r.runs, r.setupFail, r.planFail, r.teardownFail,
@@ -291,5 +300,4 @@ func report(rs []*tally) {
 			fmt.Printf("  %s: %s ×%d\n", r.mode, k, r.causes[k])
 		}
 	}
-	_ = strings.TrimSpace
 }
