@@ -45,6 +45,7 @@ const (
 // override when given.
 type fedFlags struct {
 	configFile string
+	name       string
 
 	mode, usersFile, adminSA, template, grant string
 	users, roles                              string
@@ -70,6 +71,7 @@ type fedFlags struct {
 func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 	fl := cmd.Flags()
 	fl.StringVar(&ff.configFile, "config", "", "Federation configuration `FILE` (YAML, SPEC §2); flags override it")
+	fl.StringVar(&ff.name, "name", "", "Federation `NAME` that owns what setup creates (default fedctl; 1–30 of a-z, 0-9, '-')")
 	fl.StringVar(&ff.mode, "mode", "", "Federation mode: impersonation, wif or oauth (default impersonation)")
 	fl.StringVar(&ff.users, "users", "", "Identities, comma-separated (`a@x.com,b@x.com`)")
 	fl.StringVar(&ff.usersFile, "users-file", "", "Identities from a `FILE`, one email a line, # comments")
@@ -219,6 +221,7 @@ func (ff *fedFlags) overlay(fl *pflag.FlagSet, f *cmdutil.Factory) config.Flags 
 	if f.Globals.Project != "" {
 		out.Project = &f.Globals.Project
 	}
+	out.Name = str("name", &ff.name)
 	out.Mode = str("mode", &ff.mode)
 	out.Users = list("users", ff.users)
 	out.UsersFile = str("users-file", &ff.usersFile)

@@ -225,11 +225,21 @@ func (e *Engine) phases(p *Plan, run *sinkRun) [][]step {
 		switch c.Kind {
 		case KindAPI:
 			apis = append(apis, c)
-		case KindServiceAccount:
+		case KindServiceAccount, KindUser:
 			sa := sas[c.Address]
-			if c.Action == ActionDelete {
+			switch o := d.Offboard(c.Address); {
+			case c.Offboard && o != nil && o.Delete:
+				// After the policy writes: Google rewrites the members
+				// of a deleted SA as deleted:serviceAccount:….
+				deletes = append(deletes, e.offboardStep(c, o))
+			case c.Offboard && o != nil:
+				// Disabled at once, with the first writes (SPEC §7.2).
+				creates = append(creates, e.offboardStep(c, o))
+			case c.Action == ActionDelete:
 				deletes = append(deletes, e.deleteSAStep(c, sa))
-			} else {
+			case c.Action == ActionUpdate:
+				creates = append(creates, e.updateSAStep(c, live, sa))
+			default:
 				creates = append(creates, e.createSAStep(c, d.Project, sa))
 			}
 		case KindPolicy:
@@ -278,14 +288,16 @@ func (e *Engine) phases(p *Plan, run *sinkRun) [][]step {
 	}
 	if p.Operation == OpTeardown {
 		// The provider goes before its pool (wifDeletes is in that order).
-		out = appendNonEmpty(out, writes, deletes)
+		// Offboarded SAs are disabled first (creates holds only those here).
+		out = appendNonEmpty(out, creates, writes, deletes)
 		for _, s := range wifDeletes {
 			out = append(out, []step{s})
 		}
 		return out
 	}
-	// The pool before its provider; the provider with the service accounts.
-	return appendNonEmpty(out, pools, append(providers, creates...), writes, sinks, grants)
+	// The pool before its provider; the provider with the service accounts;
+	// SAs of offboarded users are deleted (--delete) last.
+	return appendNonEmpty(out, pools, append(providers, creates...), writes, sinks, grants, deletes)
 }
 
 func appendNonEmpty(out [][]step, phases ...[]step) [][]step {
@@ -365,14 +377,17 @@ const emptyPolicyEtag = "ACAB"
 // role, and enable the missing Data Access log types. Nothing else changes.
 func policyEdit(d *Desired, t PolicyTarget, remove bool) func(*gcp.Policy) (bool, error) {
 	ms := d.MembershipsOf(t)
+	if remove {
+		ms = nil // teardown removes d.Removals only
+	}
+	rs := d.RemovalsOf(t)
 	return func(p *gcp.Policy) (bool, error) {
 		changed := false
 		for _, m := range ms {
-			if remove {
-				changed = p.RemoveMember(m.Role, m.Member) || changed
-			} else {
-				changed = p.AddMember(m.Role, m.Member) || changed
-			}
+			changed = p.AddMember(m.Role, m.Member) || changed
+		}
+		for _, r := range rs {
+			changed = len(applyRemoval(p, r)) > 0 || changed
 		}
 		if !remove && t.Type == TargetProject {
 			for _, a := range d.AuditLogs {

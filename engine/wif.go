@@ -139,7 +139,9 @@ func (d *Desired) buildWIF(cfg *config.Config) error {
 	spec.Target = &ServiceAccountSpec{
 		Address: "service_account.target", Kind: SATarget, AccountID: w.ServiceAccount, Email: email,
 		DisplayName: "fedctl wif target",
-		Description: "BigQuery identity of workloads federated through " + w.Pool.ID + "/" + w.Provider.ID + " (fedctl, wif mode).",
+	}
+	if err := d.describe(spec.Target, "BigQuery identity of workloads federated through "+w.Pool.ID+"/"+w.Provider.ID+".", Mark{Kind: MarkTarget}); err != nil {
+		return err
 	}
 	d.ServiceAccounts = append(d.ServiceAccounts, spec.Target)
 	for _, role := range d.Roles {
