@@ -130,7 +130,7 @@ func generateAccessToken(c *call) (any, error) {
 	}
 
 	id := &Identity{Principal: "serviceAccount:" + target.sa.Email, Scopes: req.Scope,
-		Expiry: c.now.Add(lifetime).Unix()}
+		Expiry: c.now.Add(lifetime).Unix(), UID: target.sa.UniqueID}
 	id.Chain = append(append([]string(nil), caller.Chain...), caller.Principal)
 	for _, hop := range hops[:len(hops)-1] {
 		id.Chain = append(id.Chain, "serviceAccount:"+hop.sa.Email)
