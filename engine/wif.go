@@ -47,7 +47,7 @@ type WIFSpec struct {
 	// PoolDescription carries the ownership mark (SPEC §7.1), written when
 	// fedctl creates the pool; the provider's is Provider.Description.
 	PoolDescription string
-	Provider           gcp.WorkloadIdentityProvider
+	Provider        gcp.WorkloadIdentityProvider
 	// Member is who may federate: principalSet://… or principal://….
 	Member string
 	// Target is the target SA (nil with Direct).
