@@ -77,6 +77,8 @@ type Desired struct {
 	Offboards []*OffboardSpec
 	// Removals are the policy members to remove (offboarding, teardown).
 	Removals []Removal
+	// offboardNotes are PlanOffboard's warnings.
+	offboardNotes []string
 
 	byTarget map[PolicyTarget][]Membership // MembershipsOf's index
 }
