@@ -129,6 +129,9 @@ type loadOptions struct {
 	// problems are returned instead. Every other preflight problem is still
 	// a usage error.
 	perUser bool
+	// usersOptional (teardown): a configuration without users is fine —
+	// teardown finds what the federation owns by its marks.
+	usersOptional bool
 }
 
 // loadConfig is loadFedConfig with the full preflight: setup's scripted
@@ -179,6 +182,19 @@ func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadO
 	var pe *config.PreflightError
 	if err == nil {
 		return cfg, nil, nil
+	}
+	if o.usersOptional && errors.As(err, &pe) {
+		var rest []config.Problem
+		for _, p := range pe.Problems {
+			if len(cfg.Users()) == 0 && (p.Field == "impersonation.users" || p.Field == "oauth.users") {
+				continue
+			}
+			rest = append(rest, p)
+		}
+		if len(rest) == 0 {
+			return cfg, nil, nil
+		}
+		err = &config.PreflightError{Problems: rest}
 	}
 	if !o.perUser || !errors.As(err, &pe) {
 		return nil, nil, cmdutil.FlagErrorWrap(err)
