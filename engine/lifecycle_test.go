@@ -258,3 +258,35 @@ func TestMarkRoundTripAndStrictParse(t *testing.T) {
 		t.Errorf("long description %q (%d bytes), %v", d, len(d), err)
 	}
 }
+
+// Oauth marks nothing: a user dropped from the config is listed as
+// information (no change), and offboarded only by teardown --user.
+func TestOAuthStraysAreInformationAndOffboardedExplicitly(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	oauth := func(users ...string) *config.Config {
+		cfg := &config.Config{Project: testProject, Mode: config.ModeOAuth}
+		cfg.SetUsers(users)
+		cfg.ApplyDefaults()
+		return cfg
+	}
+	e.setup(t, oauth("alice@acme.com", "bob@acme.com"))
+	p := e.plan(t, oauth("alice@acme.com"))
+	if p.HasChanges() || len(p.Info) != 1 || !strings.Contains(p.Info[0], "user:bob@acme.com") {
+		t.Fatalf("plan: changes %q, info %q", pendingAddresses(p), p.Info)
+	}
+	p, err := e.eng.PlanOffboard(context.Background(), oauth("alice@acme.com"), OffboardOptions{Users: []string{"bob@acme.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.eng.Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range policyMembers(e.projectPolicy(t)) {
+		if strings.HasSuffix(m, "user:bob@acme.com") {
+			t.Errorf("bob still holds %s", m)
+		}
+	}
+	if !slices.Contains(policyMembers(e.projectPolicy(t)), "roles/bigquery.user user:alice@acme.com") {
+		t.Error("alice lost her roles")
+	}
+}

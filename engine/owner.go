@@ -262,3 +262,37 @@ func prepareTeardown(d *Desired, live *Live) error {
 	}
 	return nil
 }
+
+// oauthStrays lists, for oauth mode, the user: members that hold every
+// data role of the configuration on the project but are not in it: oauth
+// creates nothing to mark, so they are only reported (SPEC §7.1), and
+// removed by an explicit teardown --user.
+func oauthStrays(d *Desired, live *Live) []string {
+	if d.Mode != config.ModeOAuth || len(d.Roles) == 0 {
+		return nil
+	}
+	pol := live.Policies[ProjectTarget(d.Project)]
+	if pol == nil {
+		return nil
+	}
+	listed := map[string]bool{}
+	for _, m := range d.Memberships {
+		listed[m.Member] = true
+	}
+	var out []string
+	for _, b := range pol.Bindings {
+		if b.Role != d.Roles[0] || b.Condition != nil {
+			continue
+		}
+		for _, m := range b.Members {
+			if !strings.HasPrefix(m, "user:") || listed[m] || slices.Contains(out, m) {
+				continue
+			}
+			if !slices.ContainsFunc(d.Roles[1:], func(r string) bool { return !pol.HasMember(r, m) }) {
+				out = append(out, m)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -75,6 +75,9 @@ type Plan struct {
 	// the order Apply runs them.
 	Changes  []*Change
 	Warnings []string
+	// Info are notes that need no action from this plan (oauth members
+	// holding the data roles but not in the configuration).
+	Info []string
 
 	desired *Desired
 	live    *Live
@@ -162,6 +165,10 @@ func diffSetup(d *Desired, live *Live) *Plan {
 		p.Changes = append(p.Changes, saSetupChange(d, sa, live))
 	}
 	p.Changes = append(p.Changes, offboardChanges(d, live)...)
+	for _, m := range oauthStrays(d, live) {
+		u := strings.TrimPrefix(m, "user:")
+		p.Info = append(p.Info, fmt.Sprintf("%s holds the data roles but is not in the configuration; oauth marks nothing, so fedctl leaves it: offboard with `fedctl teardown --mode oauth --user %s`.", m, u))
+	}
 
 	for _, t := range d.PolicyTargets() {
 		p.Changes = append(p.Changes, policyChange(d, live, t, false))
