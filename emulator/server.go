@@ -350,6 +350,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if _, err := c.caller(); err != nil {
 				return false, err
 			}
+			if err := c.authorizeRoute(rt.Name); err != nil {
+				return false, err
+			}
 		}
 		var err error
 		out, err = rt.Handler(c)
