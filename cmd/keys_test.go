@@ -362,4 +362,3 @@ func TestKeysPruneCallsOutAGatewayKey(t *testing.T) {
 		t.Errorf("--dry-run deleted a key")
 	}
 }
-
