@@ -288,9 +288,15 @@ func (ff *fedFlags) wifAllow() engine.WIFAllow {
 
 // checkCredConfig: --cred-config needs to know where the workload reads
 // its token (checked by wifPreflight and by the wizard path).
-func (ff *fedFlags) checkCredConfig() error {
+func (ff *fedFlags) checkCredConfig(f *cmdutil.Factory) error {
 	if ff.credConfig != "" && ff.credSource == "" {
 		return cmdutil.FlagErrorf("--cred-config needs --credential-source PATH|URL: where the workload reads its OIDC token")
+	}
+	// The file's token URLs follow the endpoint fedctl talks to; --sandbox's
+	// emulator lives on a temporary port that dies with this command.
+	if ff.credConfig != "" && f.Globals.Sandbox {
+		return cmdutil.FlagErrorf("--cred-config cannot point at --sandbox's emulator: it runs on a temporary port only while this command does. " +
+			"Start one that outlives the command with `fedctl sandbox serve --state FILE` and run setup with --api-endpoint set to its address (instead of --sandbox)")
 	}
 	return nil
 }

@@ -87,7 +87,7 @@ func wifPreflight(f *cmdutil.Factory, cfg *config.Config, ff *fedFlags) error {
 	if err != nil {
 		return cmdutil.FlagErrorWrap(err)
 	}
-	return ff.checkCredConfig()
+	return ff.checkCredConfig(f)
 }
 
 // writeCredConfig writes --cred-config for a wif setup: an external_account

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/fedctl/fedctl/cmdutil"
 	"github.com/fedctl/fedctl/emulator"
+	"github.com/fedctl/fedctl/iostreams"
 )
 
 func wifArgs(extra ...string) []string {
@@ -94,5 +96,32 @@ func TestWIFPresetAndForcedRisksWarnLoudly(t *testing.T) {
 	r = runFed(t, srv, append([]string{"plan", "--allow-unconditioned"}, wifArgs()...)...)
 	if r.code != 0 || !strings.Contains(r.stderr, "WARNING: The provider has NO attribute condition") {
 		t.Errorf("forced: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// --cred-config with --sandbox would hold token URLs on the in-process
+// emulator's temporary port: refused before any call, naming the fix.
+func TestWIFCredConfigRefusedWithSandbox(t *testing.T) {
+	dir := t.TempDir()
+	ios, _, out, errOut := iostreams.Test()
+	f := cmdutil.NewFactory(ios, "1.2.3")
+	env := map[string]string{"XDG_STATE_HOME": dir, "HOME": dir}
+	f.Getenv = func(k string) string { return env[k] }
+	credFile := filepath.Join(dir, "creds.json")
+	code := run(context.Background(), f, append([]string{"--sandbox", "setup", "--yes", "--cred-config", credFile,
+		"--credential-source", filepath.Join(dir, "token.jwt")}, wifArgs("--attribute-condition", "assertion.org == 'acme'")...))
+	if code != cmdutil.ExitUsage {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, cmdutil.ExitUsage, out, errOut)
+	}
+	for _, want := range []string{"fedctl sandbox serve", "--api-endpoint"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if _, err := os.Stat(credFile); err == nil {
+		t.Error("a credential file was written")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "fedctl", "sandbox.json")); err == nil {
+		t.Error("the sandbox was started (state file written) before the refusal")
 	}
 }
