@@ -57,6 +57,7 @@ type fedFlags struct {
 	direct                                    bool
 	allowUnconditioned, allowWildcard         bool
 	credConfig, credSource                    string
+	workflow                                  string
 
 	dataAccessLogs           bool
 	verifier                 string
@@ -98,6 +99,7 @@ func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 		fl.BoolVar(&ff.allowWildcard, "allow-wildcard", false, "wif: accept the whole pool (principalSet …/*) as who may impersonate")
 		fl.StringVar(&ff.credConfig, "cred-config", "", "wif: write an external_account credential configuration to `FILE` (as gcloud create-cred-config)")
 		fl.StringVar(&ff.credSource, "credential-source", "", "wif: where the workload reads its OIDC token, a file `PATH` or an http(s) URL (for --cred-config)")
+		fl.StringVar(&ff.workflow, "workflow", "", "wif with GitHub's issuer (--preset github): write a minimal GitHub Actions workflow to `FILE`")
 		fl.BoolVar(&ff.dataAccessLogs, "data-access-logs", false, "Also enable the Data Access audit logs of IAM and BigQuery")
 		fl.StringVar(&ff.hoopPolicy, "hoop-policy", "", "Write Hoop's federation policy (gcp_iam, or gcp_oauth in oauth mode) to `FILE`")
 	}
