@@ -81,6 +81,9 @@ func (r *Report) FailureMessage() string {
 	return fmt.Sprintf("%d of %d checks failed", r.Summary.Fail, len(r.Checks))
 }
 
+// Recount recomputes the summary from the rows (after merging reports).
+func (r *Report) Recount() { r.summarize() }
+
 func (r *Report) summarize() {
 	r.Summary = Summary{}
 	for _, c := range r.Checks {

@@ -195,7 +195,7 @@ func finishRun(s *session, outcome Outcome, progErr error, ios *iostreams.IOStre
 		return hookErr
 	}
 	if s.report.Failed() {
-		return cmdutil.Silence(&cmdutil.ChecksFailedError{})
+		return cmdutil.Silence(&cmdutil.ChecksFailedError{Message: s.report.FailureMessage()})
 	}
 	return nil
 }
