@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fedctl/fedctl/emulator"
 	"github.com/fedctl/fedctl/internal/faultinject"
@@ -97,5 +98,26 @@ func TestVerifyAdminKeyToken503(t *testing.T) {
 	m := wantRow(t, rep, CheckMint, "alice@acme.com", Unchecked, "token request failed")
 	if strings.Contains(m.Seen, "rejected") || !rep.Failed() {
 		t.Errorf("mint row %+v; failed=%v", m, rep.Failed())
+	}
+}
+
+// A probe BigQuery keeps failing is "could not check", not a failed query.
+func TestVerifyProbeUnavailableIsCouldNotCheck(t *testing.T) {
+	var inj *faultinject.Injector
+	w := newWorldWrapped(t, emulator.Options{}, injector(&inj), "alice@acme.com")
+	w.setup()
+	inj.Add(faultinject.Fault{Method: "POST", Path: `/queries$`, Nth: 1, Status: 503})
+	rep := w.run(w.opts("alice@acme.com"))
+	wantRow(t, rep, CheckProbe, "alice@acme.com", Pass)
+	inj.Clear()
+	inj.Add(faultinject.Fault{Path: `/bigquery/`, Rate: 1, Status: 503})
+	o := w.opts("alice@acme.com")
+	// BigQuery's own client retries 5xx until its context ends: the bound
+	// is what ends it (small here, so that the test does not wait).
+	o.ProbeTimeout = 50 * time.Millisecond
+	rep = w.run(o)
+	wantRow(t, rep, CheckProbe, "alice@acme.com", Unchecked, "cannot query")
+	if rep.Summary.Fail != 0 || !rep.Failed() {
+		t.Errorf("summary %+v:\n%s", rep.Summary, dump(rep))
 	}
 }

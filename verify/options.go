@@ -31,6 +31,11 @@ type Options struct {
 	AdminKeyFile string
 	// ProbeQuery is the BigQuery probe (default SELECT 1).
 	ProbeQuery string
+	// ProbeTimeout bounds one probe query (default gcp.DefaultRetry's
+	// budget): the BigQuery client retries a 5xx on its own until its
+	// context ends, so without a bound a BigQuery that keeps failing would
+	// hang verify; past it the probe is "could not check".
+	ProbeTimeout time.Duration
 	// Wait bounds the retries of a 403 that is only IAM propagation
 	// (default 2m; negative: no retries).
 	Wait time.Duration
@@ -71,6 +76,9 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.ProbeQuery == "" {
 		o.ProbeQuery = DefaultProbeQuery
+	}
+	if o.ProbeTimeout <= 0 {
+		o.ProbeTimeout = gcp.DefaultRetry.Budget
 	}
 	if o.Wait == 0 {
 		o.Wait = DefaultWait
