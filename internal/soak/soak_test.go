@@ -28,6 +28,7 @@ var (
 	resets  = flag.Float64("resets", 0, "fraction of requests whose connection is dropped after they were applied")
 	seed    = flag.Uint64("seed", 1, "fault seed")
 	limits  = flag.Float64("throttle", 0, "fraction of requests answered 429 with Retry-After: 1")
+	writer  = flag.Duration("writer", 0, "a concurrent writer edits the project policy this often (0: none)")
 	window  = flag.Float64("notfound", 0, "fraction of service-account policy reads and deletes answered 404 (IAM's visibility window)")
 	users   = flag.Int("users", 3, "users per federation")
 	visible = flag.Duration("visibility", 2*time.Second, "emulator: how long a new service account answers 404")
@@ -209,6 +210,10 @@ func soakMode(t *testing.T, mode string, cfg *config.Config) *tally {
 	}
 	r := &tally{mode: mode, causes: map[string]int{}}
 	before := inj.Requests()
+	if *writer > 0 {
+		stop := concurrentWriter(t, srv)
+		defer stop()
+	}
 	for range *cycles {
 		r.runs++
 		// setup
@@ -263,6 +268,36 @@ func soakMode(t *testing.T, mode string, cfg *config.Config) *tally {
 	return r
 }
 
+// concurrentWriter is another admin editing the project policy every
+// -writer (its own member, on and off): fedctl's writes meet stale etags.
+func concurrentWriter(t *testing.T, srv *emulator.TestServer) (stop func()) {
+	c, err := gcp.New(context.Background(), gcp.Config{Endpoint: srv.Endpoint, AccessToken: srv.Token, Retry: gcp.RetryPolicy{Attempts: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(*writer)
+		defer tick.Stop()
+		for on := true; ; on = !on {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			_, _, _ = c.ModifyPolicy(ctx, c.ProjectPolicy(project), func(p *gcp.Policy) (bool, error) {
+				if on {
+					return p.AddMember("roles/browser", "user:busy-admin@example.com"), nil
+				}
+				return p.RemoveMember("roles/browser", "user:busy-admin@example.com"), nil
+			})
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
 func (r *tally) addForeign(ctx context.Context, c *gcp.Client, t *testing.T) {
 	n, err := foreignLost(ctx, c)
 	if err != nil {
@@ -282,8 +317,8 @@ func apply(ctx context.Context, eng *engine.Engine, cfg *config.Config, plan fun
 
 func report(rs []*tally) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(w, "fault soak: %d cycles per mode, %d users, seed %d; faults: %.0f%% 503s, %.0f%% 429s, %.0f%% resets after apply, %.0f%% SA policy/delete 404s\n",
-		*cycles, *users, *seed, *rate*100, *limits*100, *resets*100, *window*100)
+	fmt.Fprintf(w, "fault soak: %d cycles per mode, %d users, seed %d; faults: %.0f%% 503s, %.0f%% 429s, %.0f%% resets after apply, %.0f%% SA policy/delete 404s, concurrent writer every %s\n",
+		*cycles, *users, *seed, *rate*100, *limits*100, *resets*100, *window*100, *writer)
 	fmt.Fprintln(w, "mode\truns\tsetup fail\tplan fail\tteardown fail\tfalse successes\tforeign lost\tleftovers\trequests\tfaults")
 	for _, r := range rs {
 		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", r.mode, r.runs, r.setupFail, r.planFail, r.teardownFail,
