@@ -24,8 +24,8 @@ func heldTokens(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *con
 			continue
 		}
 		o := d.Offboard(ch.Address)
-		if o == nil {
-			continue
+		if o == nil || o.User == "" {
+			continue // proof rows are about people
 		}
 		rv := verify.Revocation{User: o.User, SA: o.Email}
 		if o.Email != "" && !o.Disabled {
