@@ -125,6 +125,11 @@ func checkOwnership(d *Desired, live *Live) error {
 			}
 		}
 	}
+	if d.Sink != nil && live.Sink != nil {
+		if m, ok := ParseMark(live.Sink.Description); ok && m.Federation != d.Name {
+			problems = append(problems, fmt.Sprintf("log sink %s belongs to federation %q", d.Sink.Name, m.Federation))
+		}
+	}
 	if len(problems) == 0 {
 		return nil
 	}
