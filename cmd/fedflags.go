@@ -58,6 +58,7 @@ type fedFlags struct {
 	direct                                    bool
 	allowUnconditioned, allowWildcard         bool
 	credConfig, credSource                    string
+	workflow                                  string
 
 	dataAccessLogs           bool
 	verifier                 string
@@ -100,6 +101,7 @@ func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 		fl.BoolVar(&ff.allowWildcard, "allow-wildcard", false, "wif: accept the whole pool (principalSet …/*) as who may impersonate")
 		fl.StringVar(&ff.credConfig, "cred-config", "", "wif: write an external_account credential configuration to `FILE` (as gcloud create-cred-config)")
 		fl.StringVar(&ff.credSource, "credential-source", "", "wif: where the workload reads its OIDC token, a file `PATH` or an http(s) URL (for --cred-config)")
+		fl.StringVar(&ff.workflow, "workflow", "", "wif with GitHub's issuer (--preset github): write a minimal GitHub Actions workflow to `FILE`")
 		fl.BoolVar(&ff.dataAccessLogs, "data-access-logs", false, "Also enable the Data Access audit logs of IAM and BigQuery")
 		fl.StringVar(&ff.hoopPolicy, "hoop-policy", "", "Write Hoop's federation policy (gcp_iam, or gcp_oauth in oauth mode) to `FILE`")
 	}
@@ -316,9 +318,15 @@ func (ff *fedFlags) wifAllow() engine.WIFAllow {
 
 // checkCredConfig: --cred-config needs to know where the workload reads
 // its token (checked by wifPreflight and by the wizard path).
-func (ff *fedFlags) checkCredConfig() error {
+func (ff *fedFlags) checkCredConfig(f *cmdutil.Factory) error {
 	if ff.credConfig != "" && ff.credSource == "" {
 		return cmdutil.FlagErrorf("--cred-config needs --credential-source PATH|URL: where the workload reads its OIDC token")
+	}
+	// The file's token URLs follow the endpoint fedctl talks to; --sandbox's
+	// emulator lives on a temporary port that dies with this command.
+	if ff.credConfig != "" && f.Globals.Sandbox {
+		return cmdutil.FlagErrorf("--cred-config cannot point at --sandbox's emulator: it runs on a temporary port only while this command does. " +
+			"Start one that outlives the command with `fedctl sandbox serve --state FILE` and run setup with --api-endpoint set to its address (instead of --sandbox)")
 	}
 	return nil
 }

@@ -87,7 +87,7 @@ func runWizard(cmd *cobra.Command, f *cmdutil.Factory, opts *setupOptions) error
 	if err != nil {
 		return err
 	}
-	if err := ff.checkCredConfig(); err != nil {
+	if err := ff.checkCredConfig(f); err != nil {
 		return err
 	}
 	ctx := cmd.Context()

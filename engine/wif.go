@@ -463,6 +463,13 @@ type WIFOutputs struct {
 	Audience       string `json:"audience"`
 	Member         string `json:"member"`
 	CredConfigFile string `json:"cred_config_file,omitempty"`
+	// Project is the project ID (a workflow's bq commands name it).
+	Project string `json:"project_id"`
+	// GitHub: the provider trusts GitHub Actions' issuer; GitHubActions is
+	// then the YAML a job needs (permissions and the auth step).
+	GitHub        bool   `json:"-"`
+	GitHubActions string `json:"github_actions,omitempty"`
+	WorkflowFile  string `json:"workflow_file,omitempty"`
 }
 
 // WIFOutputs returns the wif values of a plan's desired state (nil in other
@@ -474,6 +481,11 @@ func (d *Desired) WIFOutputs() *WIFOutputs {
 	out := &WIFOutputs{ProjectNumber: d.ProjectNumber, Provider: d.WIF.ProviderName, Audience: d.WIF.Audience, Member: d.WIF.Member}
 	if d.WIF.Target != nil {
 		out.ServiceAccount = d.WIF.Target.Email
+	}
+	out.Project = d.Project
+	if d.WIF.Provider.IssuerURI == wif.GitHubIssuerURI {
+		out.GitHub = true
+		out.GitHubActions = string(wif.GitHubJobSnippet(out.Provider, out.ServiceAccount))
 	}
 	return out
 }
@@ -491,6 +503,16 @@ func RenderWIFOutputs(tw *errWriter, w *WIFOutputs, cs *iostreams.ColorScheme) {
 	tw.printf("  audience:        %s\n", w.Audience)
 	if w.CredConfigFile != "" {
 		tw.printf("  credential file: %s\n", w.CredConfigFile)
+	}
+	if w.WorkflowFile != "" {
+		tw.printf("  workflow file:   %s\n", w.WorkflowFile)
+	}
+	if w.GitHubActions != "" {
+		tw.printf("\n%s\n", cs.Bold("GitHub Actions (add to the job that queries BigQuery)"))
+		for _, line := range strings.SplitAfter(strings.TrimRight(w.GitHubActions, "\n"), "\n") {
+			tw.printf("  %s", line)
+		}
+		tw.printf("\n")
 	}
 }
 
