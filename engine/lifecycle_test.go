@@ -305,7 +305,9 @@ func TestWIFSharedAdoptedTargetSA(t *testing.T) {
 	}
 	gh := wifConfig(t, nil)
 	gh.Name = "github"
-	gl := wifConfig(t, func(w *config.WIF) { w.Pool.ID, w.Provider.ID, w.PrincipalSet = "gumloop-pool", "gumloop-oidc", "attribute.org/acme" })
+	gl := wifConfig(t, func(w *config.WIF) {
+		w.Pool.ID, w.Provider.ID, w.PrincipalSet = "gumloop-pool", "gumloop-oidc", "attribute.org/acme"
+	})
 	gl.Name = "gumloop"
 	p, _ := e.setup(t, gh)
 	if c := p.Change("service_account.target"); c.Action != ActionNoop || c.Reason != AdoptedReason {
