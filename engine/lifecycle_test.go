@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/emulator"
@@ -333,5 +334,37 @@ func TestWIFSharedAdoptedTargetSA(t *testing.T) {
 	}
 	if p := e.plan(t, gh); p.HasChanges() {
 		t.Errorf("github needs changes after gumloop's teardown: %q", pendingAddresses(p))
+	}
+}
+
+// Against an emulator with visibility and propagation delays: offboarding
+// converges, and it takes effect at once (disabling is immediate on
+// Google; the removed grants need no propagation to stop granting).
+func TestOffboardingUnderDelays(t *testing.T) {
+	clock := emulator.NewFakeClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	e := newEnvClock(t, emulator.Options{VisibilityDelay: 20 * time.Second, PropagationDelay: 2 * time.Minute}, clock)
+	e.setup(t, testConfig(t, "alice@acme.com", "bob@acme.com"))
+	clock.Advance(5 * time.Minute)
+	ctx := context.Background()
+
+	p := e.plan(t, testConfig(t, "alice@acme.com"))
+	if _, err := e.eng.Apply(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if !e.sa(t, "fedctl-bob").Disabled {
+		t.Fatal("bob not disabled")
+	}
+	if p := e.plan(t, testConfig(t, "alice@acme.com")); p.HasChanges() {
+		t.Errorf("not converged: %q", pendingAddresses(p))
+	}
+	p = e.plan(t, testConfig(t, "alice@acme.com", "bob@acme.com"))
+	if _, err := e.eng.Apply(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if e.sa(t, "fedctl-bob").Disabled {
+		t.Error("bob not re-enabled")
+	}
+	if p := e.plan(t, testConfig(t, "alice@acme.com", "bob@acme.com")); p.HasChanges() {
+		t.Errorf("not converged after re-enabling: %q", pendingAddresses(p))
 	}
 }
