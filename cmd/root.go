@@ -41,6 +41,7 @@ through whom.`,
 			if f.Globals.NoColor {
 				ios.SetColorEnabled(false)
 			}
+			trackStdout(f)
 			if f.Globals.Sandbox && f.Globals.APIEndpoint != "" {
 				return cmdutil.FlagErrorf("--sandbox and --api-endpoint cannot be used together")
 			}

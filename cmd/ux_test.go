@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,5 +127,64 @@ func TestContradictionsAreUsageErrors(t *testing.T) {
 				t.Errorf("%d API request(s) before the usage error", n)
 			}
 		})
+	}
+}
+
+// With --output json a failure is one JSON document on stdout, printed
+// once by the central error handling; a command that already printed its
+// document (verify's failing table) is not followed by a second one.
+func TestJSONErrorDocument(t *testing.T) {
+	srv := newFedServer(t)
+	for name, tc := range map[string]struct {
+		args []string
+		code int
+		fix  string
+	}{
+		"usage":  {[]string{"plan", "--users", "not-an-email"}, 2, "fedctl plan --help"},
+		"google": {[]string{"--impersonate-service-account", "nobody@demo-project.iam.gserviceaccount.com", "plan", "--users", "alice@acme.com"}, 1, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := runFed(t, srv, append([]string{"--output", "json"}, tc.args...)...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s\n%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			var doc struct {
+				Error *struct {
+					Message  string  `json:"message"`
+					ExitCode int     `json:"exit_code"`
+					Fix      *string `json:"fix"`
+				} `json:"error"`
+			}
+			dec := json.NewDecoder(strings.NewReader(r.stdout))
+			if err := dec.Decode(&doc); err != nil || doc.Error == nil {
+				t.Fatalf("stdout is not an error document (%v):\n%s", err, r.stdout)
+			}
+			if dec.More() {
+				t.Errorf("more than one document:\n%s", r.stdout)
+			}
+			if doc.Error.ExitCode != tc.code || doc.Error.Message == "" || doc.Error.Fix == nil || !strings.Contains(*doc.Error.Fix, tc.fix) {
+				t.Errorf("error document = %+v (fix %v)", doc.Error, doc.Error.Fix)
+			}
+		})
+	}
+	r := runAgainst(t, verifyWorld(t), "--output", "json", "verify", "--user", "bob@acme.com")
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	var v map[string]any
+	if err := dec.Decode(&v); r.code != 3 || err != nil || v["error"] != nil || dec.More() {
+		t.Errorf("failing verify: want its one report, got (%v):\n%s", err, r.stdout)
+	}
+}
+
+// A Google error after `setup --yes` is followed by its fix, as the wizard
+// shows it under a failed step.
+func TestSetupErrorShowsFix(t *testing.T) {
+	srv := newFedServer(t)
+	ios, _, _, errOut := iostreams.Test()
+	f := cmdutil.NewFactory(ios, "1.2.3")
+	env := map[string]string{cmdutil.EnvAccessToken: "not-a-token"}
+	f.Getenv = func(k string) string { return env[k] }
+	code := run(context.Background(), f, []string{"--api-endpoint", srv.Endpoint, "--project", "demo-project", "setup", "--yes", "--users", "alice@acme.com"})
+	if code != 1 || !strings.Contains(errOut.String(), "fix: sign in again: gcloud auth application-default login") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 	}
 }

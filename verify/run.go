@@ -98,6 +98,7 @@ func Run(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Options) (
 		return nil, err
 	}
 	rep.Checks = append(r.projectChecks(ctx), userChecks...)
+	r.contextualizeFixes(rep)
 	rep.summarize()
 	return rep, nil
 }

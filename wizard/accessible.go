@@ -40,7 +40,7 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 		}
 		info, err := s.backend.Project(ctx, v, cfg.RequiredAPIs())
 		if err != nil {
-			fmt.Fprintf(w, "Cannot read project %s: %s\nFix: %s\n", v, errorLine(err), fixFor(err, v))
+			fmt.Fprintf(w, "Cannot read project %s: %s\nFix: %s\n", v, errorLine(err), s.fixFor(err, v))
 			continue
 		}
 		cfg.Project = v

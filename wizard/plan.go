@@ -238,7 +238,7 @@ func (p *planScreen) view() string {
 		return b.String()
 	case p.err != nil:
 		b.WriteString(st.Error.Render(markFail+" planning failed: "+errorLine(p.err)) + "\n")
-		b.WriteString("  " + st.Muted.Render(wrap("fix: "+fixFor(p.err, p.s.cfg.Project), p.width-2)) + "\n")
+		b.WriteString("  " + st.Muted.Render(wrap("fix: "+p.s.fixFor(p.err, p.s.cfg.Project), p.width-2)) + "\n")
 		b.WriteString("  " + st.Muted.Render("r plans again · esc goes back to change the answers") + "\n")
 		return b.String()
 	case p.s.plan == nil:

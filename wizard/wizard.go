@@ -16,6 +16,7 @@ import (
 	"github.com/fedctl/fedctl/cmdutil"
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/engine"
+	"github.com/fedctl/fedctl/internal/fixhint"
 	"github.com/fedctl/fedctl/iostreams"
 	"github.com/fedctl/fedctl/verify"
 )
@@ -40,6 +41,9 @@ type Options struct {
 	// wif federation is in place and verified (cmd writes --cred-config
 	// there, setting CredConfigFile); its error is Run's.
 	WIFOutputs func(*engine.WIFOutputs) error
+	// Invocation is how fedctl was run (--sandbox, --config, the flags),
+	// for the fixes the screens show.
+	Invocation fixhint.Invocation
 	// Now is the clock for running times (default time.Now).
 	Now func() time.Time
 	// ProgramOptions are added to the bubbletea program's (tests).
@@ -74,10 +78,14 @@ func Run(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts Optio
 		if bo.Engine.Concurrency == 0 {
 			bo.Engine.Concurrency = cfg.Concurrency
 		}
-		if cfg.AdminKeyFile != "" && bo.Verify.AdminKey == nil {
-			if key, err := os.ReadFile(cfg.AdminKeyFile); err == nil {
-				bo.Verify.AdminKey, bo.Verify.AdminKeyFile = key, cfg.AdminKeyFile
+		if bo.Verify.AdminKey == nil {
+			// The same Options as setup --yes and verify build.
+			vo, err := verify.OptionsFrom(cfg, verify.From{Invocation: opts.Invocation})
+			if err != nil {
+				return err
 			}
+			vo.Users = nil // set per Verify
+			bo.Verify = vo
 		}
 		backend = NewBackend(client, bo)
 	}
@@ -92,6 +100,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts Optio
 	s.color = ios.ColorEnabled()
 	s.allow = opts.WIFAllow
 	s.onWIFOutputs = opts.WIFOutputs
+	s.inv = opts.Invocation
 	if opts.Accessible || getenv("TERM") == "dumb" {
 		return runAccessible(ctx, s, ios)
 	}
