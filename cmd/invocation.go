@@ -21,6 +21,9 @@ var federationFlags = []string{
 // federation flags given.
 func invocationOf(cmd *cobra.Command, f *cmdutil.Factory, project string) fixhint.Invocation {
 	in := fixhint.Invocation{Sandbox: f.Globals.Sandbox, Project: project}
+	if f.Globals.Sandbox {
+		in.Verifier = suggestedVerifier(f)
+	}
 	if cmd == nil {
 		return in
 	}

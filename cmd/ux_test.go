@@ -188,3 +188,121 @@ func TestSetupErrorShowsFix(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 	}
 }
+
+// fixCommand is the command part of a fix: the text from "fedctl" up to
+// prose in parentheses; "" when the fix names no fedctl command.
+func fixCommand(fix string) string {
+	i := strings.Index(fix, "fedctl ")
+	if i < 0 {
+		return ""
+	}
+	cmd := fix[i:]
+	if j := strings.Index(cmd, " ("); j >= 0 {
+		cmd = cmd[:j]
+	}
+	return strings.TrimSpace(cmd)
+}
+
+// shellWords splits a command line as a POSIX shell would for the quoting
+// fixhint.Quote produces (plain words and '…' with '\'' escapes).
+func shellWords(t *testing.T, s string) []string {
+	t.Helper()
+	var out []string
+	var cur strings.Builder
+	inWord, quoted := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quoted && c == '\'':
+			quoted = false
+		case quoted:
+			cur.WriteByte(c)
+		case c == '\'':
+			quoted, inWord = true, true
+		case c == '\\' && i+1 < len(s):
+			i++
+			cur.WriteByte(s[i])
+			inWord = true
+		case c == ' ':
+			if inWord {
+				out = append(out, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			if strings.IndexByte("|&;<>()$`\"*?", c) >= 0 {
+				t.Fatalf("%q: %q needs a shell to mean what it says", s, c)
+			}
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if quoted {
+		t.Fatalf("%q: unterminated quote", s)
+	}
+	if inWord {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// Every fix a sandbox run prints works when pasted: it names no gcloud
+// command (gcloud cannot reach the in-process sandbox), each fedctl
+// command in it runs as written (non-interactively, so with --yes where
+// it would ask), and once they ran, verify passes.
+func TestSandboxFixesWorkWhenPasted(t *testing.T) {
+	for name, args := range map[string][]string{
+		"impersonation": {"--users", "alice@acme.com"},
+		"wif":           {"--preset", "github", "--preset-values", "repository_owner_id=1,repository=acme/app", "--target-sa", "runner", "--principal-set", "attribute.repository/acme/app"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newSandboxCLI(t)
+			verifyArgs := append([]string{"--sandbox", "--output", "json", "verify"}, args...)
+			if name == "impersonation" {
+				verifyArgs = append(verifyArgs, "--all")
+			}
+			ran := map[string]bool{}
+			for round := 0; round < 4; round++ {
+				r := s.run("", verifyArgs...)
+				var rep struct {
+					Checks []struct{ Name, Subject, Status, Fix string } `json:"checks"`
+				}
+				if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+					t.Fatalf("verify: exit %d, %v\n%s\n%s", r.code, err, r.stdout, r.stderr)
+				}
+				if r.code == 0 {
+					return
+				}
+				progress := false
+				for _, c := range rep.Checks {
+					if c.Fix == "" {
+						continue
+					}
+					if strings.Contains(c.Fix, "gcloud ") {
+						t.Errorf("%s %s: a gcloud fix on the sandbox: %s", c.Name, c.Subject, c.Fix)
+					}
+					cmd := fixCommand(c.Fix)
+					if cmd == "" || ran[cmd] {
+						continue
+					}
+					ran[cmd], progress = true, true
+					words := shellWords(t, cmd)[1:]
+					if words[0] != "--sandbox" {
+						t.Errorf("%s: fix without --sandbox: %s", c.Name, cmd)
+					}
+					switch words[1] {
+					case "setup", "teardown", "audit":
+						words = append(words, "--yes")
+					}
+					if fr := s.run("", words...); fr.code != 0 && fr.code != cmdutil.ExitChecksFailed {
+						t.Errorf("pasted fix %q: exit %d\n%s", cmd, fr.code, fr.stderr)
+					}
+				}
+				if !progress {
+					t.Fatalf("verify still fails and no fix is left to run:\n%s", r.stdout)
+				}
+			}
+			t.Fatal("the fixes did not converge")
+		})
+	}
+}

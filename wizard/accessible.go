@@ -162,7 +162,7 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 				if err := writeConfig(cfg, path); err != nil {
 					fmt.Fprintln(w, "Cannot write it:", err)
 				} else {
-					fmt.Fprintf(w, "Saved. Replay with: fedctl setup --config %s --yes\n", path)
+					fmt.Fprintf(w, "Saved. Replay with: %s\n", s.replayCommand(path))
 				}
 				continue
 			default:

@@ -32,3 +32,19 @@ func (s *session) fixFor(err error, project string) string {
 	}
 	return "press r to retry; a re-run applies only what is still missing"
 }
+
+// replayCommand is the scripted setup that applies the answers saved to
+// path, with the invocation's context (fedctl --sandbox … on the sandbox).
+func (s *session) replayCommand(path string) string {
+	in := s.inv
+	in.Project, in.Flags, in.Config = "", nil, path
+	return in.Fedctl("setup", false, "--yes")
+}
+
+// commandFor is a fedctl command with the invocation's context (no
+// federation flags: the answers are the session's).
+func (s *session) commandFor(sub string, args ...string) string {
+	in := s.inv
+	in.Project, in.Flags, in.Config = "", nil, ""
+	return in.Fedctl(sub, false, args...)
+}

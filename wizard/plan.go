@@ -105,7 +105,7 @@ func (p *planScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		p.save, p.s.savedPath = nil, msg.path
-		p.savedNote = fmt.Sprintf("saved to %s · replay it in a script: fedctl setup --config %s --yes", msg.path, msg.path)
+		p.savedNote = fmt.Sprintf("saved to %s · replay it in a script: %s", msg.path, p.s.replayCommand(msg.path))
 		return nil
 	case spinner.TickMsg:
 		if !p.loading {

@@ -179,7 +179,7 @@ func finishRun(s *session, outcome Outcome, progErr error, ios *iostreams.IOStre
 		_ = engine.RenderWIFOutputsTo(out, wifOut, ios.ColorScheme())
 	}
 	if s.savedPath != "" {
-		fmt.Fprintf(errOut, "Answers saved to %s (replay: fedctl setup --config %s --yes)\n", s.savedPath, s.savedPath)
+		fmt.Fprintf(errOut, "Answers saved to %s (replay: %s)\n", s.savedPath, s.replayCommand(s.savedPath))
 	}
 	if outcome != OutcomeDone {
 		switch {

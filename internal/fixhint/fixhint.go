@@ -29,6 +29,9 @@ type Invocation struct {
 	// (e.g. "--preset", "github", "--preset-values", "…"): a setup fix
 	// without them would plan a different federation.
 	Flags []string
+	// Verifier is the member running fedctl, when known (the sandbox's
+	// operator): it replaces the user:YOU placeholder of a fix.
+	Verifier string
 	// Retry is how to try again in the context (the wizard: "press r to
 	// retry"); empty: "run the command again".
 	Retry string
@@ -117,6 +120,9 @@ var gcloudEnable = lazyregexp.New(`^gcloud services enable \S+ --project=\S+$`)
 // --sandbox and loses --project demo-project, and the gcloud commands
 // setup itself would run (enable an API, grant a role) become that setup.
 func (in Invocation) Contextualize(fix, setup string) string {
+	if in.Verifier != "" {
+		fix = strings.ReplaceAll(fix, "user:YOU", in.Verifier)
+	}
 	if !in.Sandbox || fix == "" {
 		return fix
 	}
