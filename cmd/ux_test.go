@@ -204,7 +204,7 @@ func fixCommand(fix string) string {
 }
 
 // shellWords splits a command line as a POSIX shell would for the quoting
-// fixhint.Quote produces (plain words and '…' with '\'' escapes).
+// fixhint.Quote produces (plain words and '…' with '\” escapes).
 func shellWords(t *testing.T, s string) []string {
 	t.Helper()
 	var out []string
