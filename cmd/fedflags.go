@@ -99,7 +99,7 @@ func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 		fl.StringVar(&ff.credConfig, "cred-config", "", "wif: write an external_account credential configuration to `FILE` (as gcloud create-cred-config)")
 		fl.StringVar(&ff.credSource, "credential-source", "", "wif: where the workload reads its OIDC token, a file `PATH` or an http(s) URL (for --cred-config)")
 		fl.BoolVar(&ff.dataAccessLogs, "data-access-logs", false, "Also enable the Data Access audit logs of IAM and BigQuery")
-		fl.StringVar(&ff.hoopPolicy, "hoop-policy", "", "Write Hoop's federation policy (gcp_iam) to `FILE`")
+		fl.StringVar(&ff.hoopPolicy, "hoop-policy", "", "Write Hoop's federation policy (gcp_iam, or gcp_oauth in oauth mode) to `FILE`")
 	}
 	if scope&fedSink != 0 {
 		fl.StringVar(&ff.sink, "sink", "", sinkFlagUsage)

@@ -28,6 +28,9 @@ type Identity struct {
 	KeyName string `json:"k,omitempty"`
 	// Scopes granted.
 	Scopes []string `json:"s,omitempty"`
+	// Grant is the OAuth consent a user token was issued under
+	// (oauth_consent.go): revoking the grant invalidates the token.
+	Grant string `json:"g,omitempty"`
 	// Expiry in Unix seconds.
 	Expiry int64 `json:"e"`
 }
