@@ -97,6 +97,9 @@ type session struct {
 	applied int
 	// stopped: Ctrl-C interrupted an apply.
 	stopped bool
+	// interrupted: Ctrl-C ended the wizard on the finished table (the
+	// record is printed, the exit code is 130).
+	interrupted bool
 	report  *verify.Report
 
 	// bg tracks the apply goroutine, so that Run returns only once Apply

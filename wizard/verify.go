@@ -137,11 +137,13 @@ func untested(rep *verify.Report) int {
 }
 
 // abortOrFinish: Ctrl-C on the last screen ends the wizard as done when
-// the table is there (setup is complete), as aborted while it runs.
+// the table is there (setup is complete: its record is printed), as
+// aborted while it runs; either way Ctrl-C exits 130, as everywhere.
 func abortOrFinish(s *session) tea.Cmd {
 	if s.report == nil {
 		return abort
 	}
+	s.interrupted = true
 	return finish
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -157,6 +159,15 @@ func newSession(ctx context.Context, cfg *config.Config, backend Backend, now fu
 func finishRun(s *session, outcome Outcome, progErr error, ios *iostreams.IOStreams) error {
 	out, errOut := ios.Out, ios.ErrOut
 	res := s.finalResult()
+	changed := s.applied > 0 || (res != nil && res.Count(engine.OutcomeApplied) > 0)
+	if outcome != OutcomeDone && res != nil {
+		// Steps Ctrl-C stopped in flight failed only because of the stop:
+		// they are "not started", not failures.
+		res = stoppedNotFailed(res)
+		if !changed {
+			res = nil // nothing to report: no summary, no gateway values
+		}
+	}
 	// A wif federation in place (verification ran only after a complete
 	// apply, or a plan with nothing to do): its integration values, and
 	// whatever the caller writes from them.
@@ -172,6 +183,11 @@ func finishRun(s *session, outcome Outcome, progErr error, ios *iostreams.IOStre
 		sum := engine.NewSummary(res)
 		if sum.WIF != nil && wifOut != nil {
 			sum.WIF.CredConfigFile = wifOut.CredConfigFile
+		}
+		if outcome != OutcomeDone {
+			// An interrupted apply: what was done and what was not, but no
+			// integration values for a federation that is not in place.
+			sum.Gateway, sum.WIF, sum.Hoop, sum.AuditSink, sum.Users = nil, nil, nil, nil, nil
 		}
 		fmt.Fprintln(out)
 		_ = engine.RenderSummaryText(out, sum, ios.ColorScheme())
@@ -203,10 +219,26 @@ func finishRun(s *session, outcome Outcome, progErr error, ios *iostreams.IOStre
 	if hookErr != nil {
 		return hookErr
 	}
+	if s.interrupted {
+		return cmdutil.Silence(cmdutil.ErrCancel) // Ctrl-C exits 130
+	}
 	if s.report.Failed() {
 		return cmdutil.Silence(&cmdutil.ChecksFailedError{})
 	}
 	return nil
+}
+
+// stoppedNotFailed is res with the steps that failed only because the
+// run was cancelled counted as not started.
+func stoppedNotFailed(res *engine.Result) *engine.Result {
+	cp := *res
+	cp.Outcomes = slices.Clone(res.Outcomes)
+	for i, o := range cp.Outcomes {
+		if o.Status == engine.OutcomeFailed && strings.Contains(o.Error, context.Canceled.Error()) {
+			cp.Outcomes[i].Status, cp.Outcomes[i].Error, cp.Outcomes[i].Cause = engine.OutcomeSkipped, "", ""
+		}
+	}
+	return &cp
 }
 
 // eofReader calls onEOF once when r reports end of input.
