@@ -100,7 +100,7 @@ type session struct {
 	// interrupted: Ctrl-C ended the wizard on the finished table (the
 	// record is printed, the exit code is 130).
 	interrupted bool
-	report  *verify.Report
+	report      *verify.Report
 
 	// bg tracks the apply goroutine, so that Run returns only once Apply
 	// has (nothing is applied after the wizard ends), and final is that
