@@ -54,8 +54,8 @@ through whom.`,
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return cmdutil.FlagErrorWrap(err)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return cmdutil.FlagErrorWrap(suggestFlag(c, err))
 	})
 
 	g := &f.Globals

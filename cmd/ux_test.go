@@ -306,3 +306,66 @@ func TestSandboxFixesWorkWhenPasted(t *testing.T) {
 		})
 	}
 }
+
+// Input conventions: --users-file - reads stdin; a UTF-8 byte-order mark
+// (Windows editors) is not part of the first value, in a users file or in
+// --config.
+func TestUsersFromStdinAndBOM(t *testing.T) {
+	s := newSandboxCLI(t)
+	r := s.run("alice@acme.com\n# a comment\nbob@acme.com\n", "--sandbox", "--output", "json", "plan", "--users-file", "-")
+	if r.code != 0 || !strings.Contains(r.stdout, "fedctl-alice@demo-project") || !strings.Contains(r.stdout, "fedctl-bob@demo-project") {
+		t.Fatalf("--users-file -: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	users := s.file("users.txt", "\ufeffalice@acme.com\r\nbob@acme.com\r\n")
+	r = s.run("", "--sandbox", "--output", "json", "plan", "--users-file", users)
+	if r.code != 0 || !strings.Contains(r.stdout, "fedctl-alice@demo-project") {
+		t.Fatalf("users file with a BOM: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	cfg := s.file("fed.yaml", "\ufeff"+readmeConfig)
+	if r = s.run("", "--sandbox", "plan", "--config", cfg); r.code != 0 {
+		t.Fatalf("config with a BOM: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// Mistyped flags and subcommands get cobra's "did you mean".
+func TestSuggestionsForMistypes(t *testing.T) {
+	for args, want := range map[string]string{
+		"setup --usres a@b.com": "Did you mean this?\n\t--users",
+		"verify --sandbx":       "Did you mean this?\n\t--sandbox",
+		"setpu":                 "Did you mean this?\n\tsetup",
+		"audit tial":            "Did you mean this?\n\ttail",
+		"sandbox rest":          "Did you mean this?\n\treset",
+	} {
+		r := runCLI(t, strings.Fields(args)...)
+		if r.code != cmdutil.ExitUsage || !strings.Contains(r.stderr, want) {
+			t.Errorf("%s: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+}
+
+// sandbox reset loses everything: without a terminal it needs --yes.
+func TestSandboxResetAsks(t *testing.T) {
+	s := newSandboxCLI(t)
+	if r := s.run("", "--sandbox", "setup", "--yes", "--users", "alice@acme.com"); r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s", r.code, r.stderr)
+	}
+	r := s.run("", "sandbox", "reset")
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.stderr, "must pass --yes when not running interactively") {
+		t.Fatalf("reset without --yes: exit %d\n%s", r.code, r.stderr)
+	}
+	if r = s.run("", "--sandbox", "plan", "--users", "alice@acme.com"); !strings.Contains(r.stdout, "No changes") {
+		t.Errorf("the refused reset changed the sandbox:\n%s", r.stdout)
+	}
+	if r = s.run("", "sandbox", "reset", "--yes"); r.code != 0 {
+		t.Fatalf("reset --yes: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// audit report --from-sink on the sandbox says why it cannot work instead
+// of a raw 404 from BigQuery.
+func TestAuditReportFromSinkOnSandbox(t *testing.T) {
+	r := newSandboxCLI(t).run("", "--sandbox", "audit", "report", "--from-sink")
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.stderr, "--from-sink needs a real BigQuery sink") || strings.Contains(r.stderr, "404") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -97,14 +97,14 @@ func ForError(err error, in Invocation) string {
 		return fmt.Sprintf("the signed-in account lacks a permission%s: use an account with roles/owner, or roles/iam.serviceAccountAdmin + roles/resourcemanager.projectIamAdmin + roles/serviceusage.serviceUsageAdmin on %s", perm, project)
 	case gcp.KindUnauthenticated:
 		if in.Sandbox {
-			return "the sandbox's token is no longer valid (was it reset?): run fedctl sandbox reset, then " + in.retry()
+			return "the sandbox's token is no longer valid (was it reset?): run fedctl sandbox reset --yes, then " + in.retry()
 		}
 		return "sign in again: gcloud auth application-default login"
 	case gcp.KindNotFound:
 		if in.Sandbox {
-			return "for a service account just created, " + in.retry() + ": IAM can take a minute to see it"
+			return "check the name in the message; for a resource created a moment ago, " + in.retry() + ": it can take a minute to be seen"
 		}
-		return fmt.Sprintf("check the project ID (gcloud projects describe %s); for a service account just created, %s: IAM can take a minute to see it", project, in.retry())
+		return fmt.Sprintf("check the project ID (gcloud projects describe %s); for a resource created a moment ago, %s: IAM can take a minute to see it", project, in.retry())
 	case gcp.KindAborted:
 		return "someone else changed the policy at the same time: " + in.retry() + " (fedctl re-reads it)"
 	case gcp.KindRateLimited, gcp.KindUnavailable:
