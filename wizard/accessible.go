@@ -99,7 +99,7 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 		if err := cfg.Validate(); errors.As(err, &pe) {
 			fmt.Fprintln(w, "Please fix these:")
 			for _, pr := range pe.Problems {
-				fmt.Fprintln(w, "  "+pr.String())
+				fmt.Fprintln(w, "  "+problemText(pr))
 			}
 			continue
 		}
@@ -256,7 +256,7 @@ func askIdentities(p *prompter, s *session) error {
 			}
 			fmt.Fprintf(w, "  %s gets %s\n", u, email)
 		}
-		b, err := p.yesNo("Use Pattern B (Token Creator on the whole project)? "+engine.PatternBWarning, cfg.Impersonation.Grant == config.GrantProject)
+		b, err := p.yesNo("Use Pattern B (Token Creator on the whole project)? "+patternBWarning, cfg.Impersonation.Grant == config.GrantProject)
 		if err != nil {
 			return err
 		}

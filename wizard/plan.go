@@ -185,6 +185,14 @@ func (p *planScreen) updateConfirm(msg tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
+// usersPhrase is "1 user" or "7 users".
+func usersPhrase(n int) string {
+	if n == 1 {
+		return "1 user"
+	}
+	return fmt.Sprintf("%d users", n)
+}
+
 // changesPhrase is "1 change" or "7 changes".
 func changesPhrase(n int) string {
 	if n == 1 {
@@ -246,7 +254,10 @@ func (p *planScreen) view() string {
 	}
 	plan := p.s.plan
 	n := plan.Counts()
-	title := fmt.Sprintf("Plan for %s · %s mode · %d users", plan.Project, plan.Mode, len(p.s.cfg.Users()))
+	title := fmt.Sprintf("Plan for %s · %s mode", plan.Project, plan.Mode)
+	if plan.Mode != config.ModeWIF { // wif federates workloads, not a list of users
+		title += " · " + usersPhrase(len(p.s.cfg.Users()))
+	}
 	b.WriteString(st.Title.Render(title) + "   ")
 	if plan.HasChanges() {
 		b.WriteString(st.Add.Render(fmt.Sprintf("+%d to add", n.Add)) + "  " + st.Change.Render(fmt.Sprintf("~%d to change", n.Change)) + "  " + st.Muted.Render(fmt.Sprintf("%d unchanged", n.NoOp)) + "\n\n")
