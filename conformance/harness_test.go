@@ -154,6 +154,11 @@ func (sb *sandbox) baseEnv() []string {
 		"CLOUDSDK_CORE_PROJECT=demo-project", // sandbox serve's third export line
 		"FEDCTL_BIN=" + fedctlBin,
 		"NO_COLOR=1",
+		// Nothing may leave the machine: a request to any host but the
+		// sandbox goes to a dead proxy and fails loudly.
+		"HTTPS_PROXY=http://127.0.0.1:9", "https_proxy=http://127.0.0.1:9",
+		"HTTP_PROXY=http://127.0.0.1:9", "http_proxy=http://127.0.0.1:9",
+		"NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost",
 	}
 }
 
