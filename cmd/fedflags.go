@@ -45,6 +45,7 @@ const (
 // override when given.
 type fedFlags struct {
 	configFile string
+	name       string
 
 	mode, usersFile, adminSA, template, grant string
 	users, roles                              string
@@ -71,6 +72,7 @@ type fedFlags struct {
 func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 	fl := cmd.Flags()
 	fl.StringVar(&ff.configFile, "config", "", "Federation configuration `FILE` (YAML, SPEC §2); flags override it")
+	fl.StringVar(&ff.name, "name", "", "Federation `NAME` that owns what setup creates (default fedctl; 1–30 of a-z, 0-9, '-')")
 	fl.StringVar(&ff.mode, "mode", "", "Federation mode: impersonation, wif or oauth (default impersonation)")
 	fl.StringVar(&ff.users, "users", "", "Identities, comma-separated (`a@x.com,b@x.com`)")
 	fl.StringVar(&ff.usersFile, "users-file", "", "Identities from a `FILE`, one email a line, # comments")
@@ -129,6 +131,9 @@ type loadOptions struct {
 	// problems are returned instead. Every other preflight problem is still
 	// a usage error.
 	perUser bool
+	// usersOptional (teardown): a configuration without users is fine —
+	// teardown finds what the federation owns by its marks.
+	usersOptional bool
 }
 
 // loadConfig is loadFedConfig with the full preflight: setup's scripted
@@ -145,6 +150,9 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags) (*config.C
 // usage error (exit 2) and happens before any API call — the gcp client
 // is not even built. The problems returned are perUser's.
 func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadOptions) (*config.Config, []config.Problem, error) {
+	if err := checkFlagConflicts(cmd.Flags()); err != nil {
+		return nil, nil, err
+	}
 	cfg := &config.Config{}
 	if ff.configFile != "" {
 		var err error
@@ -164,6 +172,12 @@ func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadO
 	if err := ff.applySink(cmd.Flags(), cfg); err != nil {
 		return nil, nil, err
 	}
+	if err := sandboxProject(f, cfg); err != nil {
+		return nil, nil, err
+	}
+	if err := checkModeConflicts(cmd.Flags(), cfg); err != nil {
+		return nil, nil, err
+	}
 	if cfg.Project == "" {
 		// Ambient project (env, gcloud). Without one, Validate reports the
 		// missing project together with every other problem.
@@ -179,6 +193,19 @@ func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadO
 	var pe *config.PreflightError
 	if err == nil {
 		return cfg, nil, nil
+	}
+	if o.usersOptional && errors.As(err, &pe) {
+		var rest []config.Problem
+		for _, p := range pe.Problems {
+			if len(cfg.Users()) == 0 && (p.Field == "impersonation.users" || p.Field == "oauth.users") {
+				continue
+			}
+			rest = append(rest, p)
+		}
+		if len(rest) == 0 {
+			return cfg, nil, nil
+		}
+		err = &config.PreflightError{Problems: rest}
 	}
 	if !o.perUser || !errors.As(err, &pe) {
 		return nil, nil, cmdutil.FlagErrorWrap(err)
@@ -221,6 +248,7 @@ func (ff *fedFlags) overlay(fl *pflag.FlagSet, f *cmdutil.Factory) config.Flags 
 	if f.Globals.Project != "" {
 		out.Project = &f.Globals.Project
 	}
+	out.Name = str("name", &ff.name)
 	out.Mode = str("mode", &ff.mode)
 	out.Users = list("users", ff.users)
 	out.UsersFile = str("users-file", &ff.usersFile)

@@ -159,17 +159,29 @@ func RenderSummaryJSON(w io.Writer, s *Summary) error { return writeJSON(w, s) }
 // RenderSummaryText writes the summary for people.
 func RenderSummaryText(w io.Writer, s *Summary, cs *iostreams.ColorScheme) error {
 	tw := &errWriter{w: w}
-	verb := "Setup"
-	if s.Operation == OpTeardown {
-		verb = "Teardown"
-	}
+	verb := s.Operation.summaryVerb()
 	if len(s.Failed) > 0 || len(s.Skipped) > 0 {
 		tw.printf("%s %s incomplete: %d failed, %d not started.\n", cs.FailureIcon(), verb, len(s.Failed), len(s.Skipped))
 		for _, o := range s.Failed {
 			tw.printf("  %s %s: %s\n", cs.Red("✗"), o.Address, o.Error)
 		}
+		why := map[string]string{}
+		for _, o := range s.Outcomes {
+			if o.Status == OutcomeSkipped && o.Cause != "" {
+				why[o.Address] = " (not started: " + o.Cause + " failed)"
+			}
+		}
 		for _, a := range s.Skipped {
-			tw.printf("  %s %s\n", cs.Gray("·"), cs.Gray(a+" (not started)"))
+			reason := why[a]
+			if reason == "" {
+				reason = " (not started)"
+			}
+			tw.printf("  %s %s\n", cs.Gray("·"), cs.Gray(a+reason))
+		}
+		for _, o := range s.Outcomes {
+			if len(o.Omitted) > 0 {
+				tw.printf("  %s %s written without %s (account not created; the next run adds them)\n", cs.Gray("·"), o.Address, strings.Join(o.Omitted, ", "))
+			}
 		}
 	} else {
 		tw.printf("%s %s complete: %d created, %d updated, %d destroyed.\n", cs.SuccessIcon(), verb, len(s.Created), len(s.Updated), len(s.Deleted))
