@@ -104,7 +104,7 @@ gcloud logging read '`+filter+`
 	}
 	var events []struct {
 		Kind      string `json:"event"`
-		InsertID  string `json:"insertId"`
+		InsertID  string `json:"insert_id"`
 		Principal string `json:"principal"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &events); err != nil {
