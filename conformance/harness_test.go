@@ -79,6 +79,28 @@ type sandbox struct {
 
 func startSandbox(t *testing.T) *sandbox {
 	t.Helper()
+	sb := startServe(t)
+	// docs/sandbox.md's gcloud recipe, as written, sets up this shell.
+	out := sb.run(recipe(t, "gcloud", "sh")+"\nenv -0 >\"$PWD/.recipe-env\"", nil)
+	if strings.TrimSpace(out) != "123456789012" {
+		t.Fatalf("the gcloud recipe's projects describe printed %q, want the project number", out)
+	}
+	b, err := os.ReadFile(filepath.Join(sb.dir, ".recipe-env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.env = nil
+	for _, kv := range strings.Split(string(b), "\x00") {
+		if kv != "" {
+			sb.env = append(sb.env, kv)
+		}
+	}
+	return sb
+}
+
+// startServe starts `fedctl sandbox serve` on a free port of 127.0.0.1.
+func startServe(t *testing.T) *sandbox {
+	t.Helper()
 	bin := fedctl(t)
 	dir := t.TempDir()
 	sb := &sandbox{t: t, dir: dir, state: filepath.Join(dir, "sandbox.json")}
@@ -120,21 +142,6 @@ func startSandbox(t *testing.T) *sandbox {
 		t.Fatalf("sandbox endpoint %s is not on 127.0.0.1", sb.endpoint)
 	}
 	sb.env = sb.baseEnv()
-	// docs/sandbox.md's gcloud recipe, as written, sets up this shell.
-	out := sb.run(recipe(t, "gcloud")+"\nenv -0 >\"$PWD/.recipe-env\"", nil)
-	if strings.TrimSpace(out) != "123456789012" {
-		t.Fatalf("the gcloud recipe's projects describe printed %q, want the project number", out)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, ".recipe-env"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb.env = nil
-	for _, kv := range strings.Split(string(b), "\x00") {
-		if kv != "" {
-			sb.env = append(sb.env, kv)
-		}
-	}
 	return sb
 }
 
@@ -162,14 +169,14 @@ func (sb *sandbox) baseEnv() []string {
 	}
 }
 
-// recipe is the sh block after "<!-- recipe: NAME -->" in docs/sandbox.md.
-func recipe(t *testing.T, name string) string {
+// recipe is the LANG block after "<!-- recipe: NAME -->" in docs/sandbox.md.
+func recipe(t *testing.T, name, lang string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "docs", "sandbox.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(b), "<!-- recipe: "+name+" -->\n```sh\n")
+	_, rest, ok := strings.Cut(string(b), "<!-- recipe: "+name+" -->\n```"+lang+"\n")
 	if !ok {
 		t.Fatalf("docs/sandbox.md has no %s recipe", name)
 	}

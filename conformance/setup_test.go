@@ -65,7 +65,7 @@ done`, nil)
 	}
 
 	// bq, through docs/sandbox.md's recipe, as alice with the minted token.
-	bqOut := sb.run(recipe(t, "bq"), map[string]string{"FEDCTL_ACCESS_TOKEN": verifierTok})
+	bqOut := sb.run(recipe(t, "bq", "sh"), map[string]string{"FEDCTL_ACCESS_TOKEN": verifierTok})
 	if !regexp.MustCompile(`\|\s+1\s+\|`).MatchString(bqOut) {
 		t.Errorf("bq query printed no 1:\n%s", bqOut)
 	}
