@@ -56,7 +56,7 @@ func proveRevoked(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *c
 
 // proveRevokedWIF runs the wif revocation rows after a wif teardown.
 func proveRevokedWIF(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *config.Config, dst **verify.Report) error {
-	vo, err := verifyRunOptions(f, cfg, "")
+	vo, err := verifyRunOptions(nil, f, cfg, "")
 	if err != nil {
 		return err
 	}
