@@ -133,12 +133,18 @@ func Classify(err error) *Error {
 	if err == nil {
 		return nil
 	}
+	re, retried := errors.AsType[*RetriedError](err)
 	var e *Error
 	if errors.As(err, &e) {
+		if retried && e.Retried == "" {
+			cp := *e // never change an error someone else holds
+			cp.Retried = "gave up after " + re.Summary
+			return &cp
+		}
 		return e
 	}
 	e = classify(err)
-	if re, ok := errors.AsType[*RetriedError](err); ok && e.Retried == "" {
+	if retried && e.Retried == "" {
 		e.Retried = "gave up after " + re.Summary
 	}
 	return e
