@@ -13,15 +13,17 @@ import (
 	"github.com/fedctl/fedctl/emulator"
 	"github.com/fedctl/fedctl/engine"
 	"github.com/fedctl/fedctl/gcp"
+	"github.com/fedctl/fedctl/keys"
 	"github.com/fedctl/fedctl/verify"
 	"github.com/fedctl/fedctl/wizard"
 )
 
 type setupOptions struct {
-	fed        fedFlags
-	dryRun     bool
-	yes        bool
-	accessible bool
+	fed           fedFlags
+	dryRun        bool
+	yes           bool
+	accessible    bool
+	enforceNoKeys bool
 }
 
 func newSetupCmd(f *cmdutil.Factory) *cobra.Command {
@@ -54,6 +56,9 @@ Running it again changes nothing and says so.`,
 			if err != nil {
 				return err
 			}
+			if opts.enforceNoKeys && cfg.AdminKeyFile != "" {
+				return cmdutil.FlagErrorf("--enforce-no-keys: %s", keys.GatewayKeyConflict)
+			}
 			if err := wifPreflight(f, cfg, &opts.fed); err != nil {
 				return err
 			}
@@ -64,6 +69,7 @@ Running it again changes nothing and says so.`,
 	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "Show the plan and change nothing")
 	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "Apply without asking (required when not on a terminal)")
 	cmd.Flags().BoolVar(&opts.accessible, "accessible", false, "Run the wizard as plain line prompts (also with TERM=dumb)")
+	cmd.Flags().BoolVar(&opts.enforceNoKeys, "enforce-no-keys", false, "Also forbid new service-account keys in the project (org policy iam.disableServiceAccountKeyCreation; not with --admin-key-file)")
 	return cmd
 }
 
@@ -71,7 +77,9 @@ Running it again changes nothing and says so.`,
 // and with text output, setup is the wizard (SPEC §2). Everywhere else the
 // scripted path runs, and without a terminal the wizard never starts.
 func useWizard(f *cmdutil.Factory, opts *setupOptions) bool {
-	return !opts.yes && !opts.dryRun && f.IOStreams.CanPrompt() && !f.Output().IsJSON()
+	// --enforce-no-keys is not a wizard question: the scripted path shows
+	// it in the plan and asks.
+	return !opts.enforceNoKeys && !opts.yes && !opts.dryRun && f.IOStreams.CanPrompt() && !f.Output().IsJSON()
 }
 
 // runWizard is setup on a terminal. --config and the flags (the wif ones
@@ -159,6 +167,17 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 	plan, err := eng.PlanSetup(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	if opts.enforceNoKeys {
+		// SPEC §7.6: the key-creation policy, in the plan like the rest.
+		ch, err := keys.EnforceChange(ctx, client, cfg.Project)
+		if err != nil {
+			return err
+		}
+		plan.Changes = append(plan.Changes, ch)
+		if ch.Action != engine.ActionNoop {
+			plan.Warnings = append(plan.Warnings, "--enforce-no-keys: "+keys.ExistingKeysWarning)
+		}
 	}
 	doc.Plan = plan.JSON()
 	if err := renderPlan(f, plan); err != nil {
