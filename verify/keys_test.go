@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/fedctl/fedctl/emulator"
+	"github.com/fedctl/fedctl/gcp"
 )
 
 // A user-managed key on a per-user SA is a warning with the prune command
@@ -27,4 +28,17 @@ func TestKeyOnAnIdentityWarns(t *testing.T) {
 	if rep.Failed() {
 		t.Errorf("a key is a warning, not a failure:\n%s", dump(rep))
 	}
+}
+
+// The key-creation org policy's state is a row.
+func TestKeyCreationPolicyRow(t *testing.T) {
+	w := newWorld(t, emulator.Options{}, "alice@acme.com")
+	w.setup()
+	rep := w.run(w.opts("alice@acme.com"))
+	wantRow(t, rep, CheckKeyPolicy, testProject, Pass, "not enforced", "fedctl keys enforce")
+	if err := w.c.SetBooleanPolicy(context.Background(), testProject, gcp.ConstraintDisableKeyCreation, true); err != nil {
+		t.Fatal(err)
+	}
+	rep = w.run(w.opts("alice@acme.com"))
+	wantRow(t, rep, CheckKeyPolicy, testProject, Pass, "enforced: no new user-managed keys")
 }

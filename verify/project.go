@@ -61,6 +61,8 @@ func (r *runner) projectChecks(ctx context.Context) []Check {
 		}
 	}
 
+	out = append(out, r.keyPolicyCheck())
+
 	for _, l := range evidenceLogs {
 		switch {
 		case f.policy == nil:
