@@ -88,7 +88,8 @@ func TestIdentityKinds(t *testing.T) {
 		sa   gcp.ServiceAccount
 		want bool
 	}{
-		{gcp.ServiceAccount{Description: "fedctl:federation=prod;user=alice@acme.com"}, true},
+		{gcp.ServiceAccount{Description: "BigQuery identity of alice@acme.com. fedctl:federation=prod;user=alice@acme.com;mode=impersonation"}, true},
+		{gcp.ServiceAccount{Description: "fedctl:federation=prod;bogus=1"}, false},
 		{gcp.ServiceAccount{Description: "BigQuery identity of alice@acme.com (fedctl, impersonation mode)."}, true},
 		{gcp.ServiceAccount{DisplayName: "fedctl admin"}, true},
 		{gcp.ServiceAccount{DisplayName: "ci runner", Description: "made by hand"}, false},
