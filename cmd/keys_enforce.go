@@ -83,5 +83,5 @@ func runKeysEnforce(ctx context.Context, f *cmdutil.Factory, opts *keysEnforceOp
 		return err
 	}
 	outcomes := keys.Apply(ctx, client, plan, 1, nil)
-	return finishKeysApply(f, doc, outcomes)
+	return finishKeysApply(ctx, f, doc, outcomes)
 }
