@@ -133,17 +133,17 @@ func init() { titles[CheckKeyPolicy] = "key creation policy" }
 // needs the admin's key.
 func (r *runner) keyPolicyCheck() Check {
 	f := r.facts
-	c := Check{Scope: ScopeProject, Name: CheckKeyPolicy, Subject: r.project}
+	c := Check{Scope: ScopeProject, Name: CheckKeyPolicy, Subject: gcp.ConstraintDisableKeyCreation}
 	switch {
 	case f.keyPolicyErr != nil:
 		c.Status, c.Seen, c.Fix = Skip, "cannot read: "+errText(f.keyPolicyErr), fixForReadError(f.keyPolicyErr, r.project)
 	case f.keyPolicy.Enforced():
-		c.Status, c.Seen = Pass, gcp.ConstraintDisableKeyCreation+" enforced: no new user-managed keys can be made"
+		c.Status, c.Seen = Pass, "enforced: no new keys"
 	case r.cfg.Mode == config.ModeWIF:
-		c.Status, c.Seen = Warn, gcp.ConstraintDisableKeyCreation+" not enforced: anyone allowed to create keys can make a fallback key for the target SA"
+		c.Status, c.Seen = Warn, "not enforced: a fallback key for the target SA can be made"
 		c.Fix = "fedctl keys enforce --project " + r.project
 	default:
-		c.Status, c.Seen = Pass, gcp.ConstraintDisableKeyCreation+" not enforced: keys may be created (a gcp_iam gateway needs the admin's; once it is keyless: fedctl keys enforce)"
+		c.Status, c.Seen = Pass, "not enforced: new keys can be made"
 	}
 	return c
 }

@@ -35,10 +35,10 @@ func TestKeyCreationPolicyRow(t *testing.T) {
 	w := newWorld(t, emulator.Options{}, "alice@acme.com")
 	w.setup()
 	rep := w.run(w.opts("alice@acme.com"))
-	wantRow(t, rep, CheckKeyPolicy, testProject, Pass, "not enforced", "fedctl keys enforce")
+	wantRow(t, rep, CheckKeyPolicy, gcp.ConstraintDisableKeyCreation, Pass, "not enforced: new keys can be made")
 	if err := w.c.SetBooleanPolicy(context.Background(), testProject, gcp.ConstraintDisableKeyCreation, true); err != nil {
 		t.Fatal(err)
 	}
 	rep = w.run(w.opts("alice@acme.com"))
-	wantRow(t, rep, CheckKeyPolicy, testProject, Pass, "enforced: no new user-managed keys")
+	wantRow(t, rep, CheckKeyPolicy, gcp.ConstraintDisableKeyCreation, Pass, "enforced: no new keys")
 }
