@@ -410,7 +410,11 @@ func TestKeysEnforce(t *testing.T) {
 
 func TestSetupEnforceNoKeys(t *testing.T) {
 	srv := newFedServer(t)
-	r := runFed(t, srv, "setup", "--dry-run", "--users", "alice@acme.com", "--enforce-no-keys")
+	r := runFed(t, srv, "--output", "json", "plan", "--users", "alice@acme.com", "--enforce-no-keys", "--detailed-exitcode")
+	if r.code != 4 || !strings.Contains(r.stdout, `"org_policy"`) {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stdout)
+	}
+	r = runFed(t, srv, "setup", "--dry-run", "--users", "alice@acme.com", "--enforce-no-keys")
 	if r.code != 0 || !strings.Contains(r.stdout, `+ org_policy["iam.disableServiceAccountKeyCreation"]`) {
 		t.Fatalf("dry run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -421,5 +425,12 @@ func TestSetupEnforceNoKeys(t *testing.T) {
 	r = runFed(t, srv, "setup", "--yes", "--users", "alice@acme.com", "--verifier", "user:operator@example.com", "--enforce-no-keys")
 	if r.code != 0 || strings.Contains(r.stdout, "org_policy") {
 		t.Errorf("second setup plans the policy again: exit %d\n%s", r.code, r.stdout)
+	}
+	r = runFed(t, srv, "plan", "--users", "alice@acme.com", "--verifier", "user:operator@example.com", "--enforce-no-keys", "--detailed-exitcode")
+	if r.code != 0 {
+		t.Errorf("plan after setup: exit %d\n%s", r.code, r.stdout)
+	}
+	if r := runFed(t, srv, "plan", "--users", "alice@acme.com", "--enforce-no-keys", "--admin-key-file", "k.json"); r.code != 2 {
+		t.Errorf("plan --enforce-no-keys --admin-key-file: exit %d, want 2", r.code)
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/fedctl/fedctl/engine"
 	"github.com/fedctl/fedctl/gcp"
 	"github.com/fedctl/fedctl/internal/fixhint"
-	"github.com/fedctl/fedctl/keys"
 	"github.com/fedctl/fedctl/verify"
 	"github.com/fedctl/fedctl/wizard"
 )
@@ -59,8 +58,8 @@ Running it again changes nothing and says so.`,
 			if err != nil {
 				return err
 			}
-			if opts.enforceNoKeys && cfg.AdminKeyFile != "" {
-				return cmdutil.FlagErrorf("--enforce-no-keys: %s", keys.GatewayKeyConflict)
+			if err := checkEnforceNoKeys(opts.enforceNoKeys, cfg); err != nil {
+				return err
 			}
 			if err := wifPreflight(f, cfg, &opts.fed); err != nil {
 				return err
@@ -73,7 +72,7 @@ Running it again changes nothing and says so.`,
 	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "Show the plan and change nothing")
 	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "Apply without asking (required when not on a terminal)")
 	cmd.Flags().BoolVar(&opts.accessible, "accessible", false, "Run the wizard as plain line prompts (also with TERM=dumb)")
-	cmd.Flags().BoolVar(&opts.enforceNoKeys, "enforce-no-keys", false, "Also forbid new service-account keys in the project (org policy iam.disableServiceAccountKeyCreation; not with --admin-key-file)")
+	addEnforceNoKeysFlag(cmd, &opts.enforceNoKeys)
 	return cmd
 }
 
@@ -175,13 +174,8 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 	}
 	if opts.enforceNoKeys {
 		// SPEC §7.6: the key-creation policy, in the plan like the rest.
-		ch, err := keys.EnforceChange(ctx, client, cfg.Project)
-		if err != nil {
+		if err := planEnforceNoKeys(ctx, client, cfg.Project, plan); err != nil {
 			return err
-		}
-		plan.Changes = append(plan.Changes, ch)
-		if ch.Action != engine.ActionNoop {
-			plan.Warnings = append(plan.Warnings, "--enforce-no-keys: "+keys.ExistingKeysWarning)
 		}
 	}
 	doc.Plan = plan.JSON()
