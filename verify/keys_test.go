@@ -28,6 +28,16 @@ func TestKeyOnAnIdentityWarns(t *testing.T) {
 	if rep.Failed() {
 		t.Errorf("a key is a warning, not a failure:\n%s", dump(rep))
 	}
+
+	// The admin's keys: the same prune command.
+	if _, err := w.c.CreateKey(context.Background(), w.admin()); err != nil {
+		t.Fatal(err)
+	}
+	rep = w.run(w.opts("alice@acme.com"))
+	c = wantRow(t, rep, CheckAdminKeys, w.admin(), Warn, "1 user-managed key(s)")
+	if want := "fedctl keys prune --project " + testProject + " --sa " + w.admin(); c.Fix != want {
+		t.Errorf("admin keys fix = %q, want %q", c.Fix, want)
+	}
 }
 
 // The key-creation org policy's state is a row.
