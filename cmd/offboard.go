@@ -29,7 +29,7 @@ func heldTokens(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *con
 		}
 		rv := verify.Revocation{User: o.User, SA: o.Email}
 		if o.Email != "" && !o.Disabled {
-			vo, err := verifyRunOptions(f, cfg, "")
+			vo, err := verifyRunOptions(nil, f, cfg, "")
 			if err == nil {
 				rv.Held = verify.MintBeforeOffboarding(ctx, c, cfg, vo, o.Email)
 			}
@@ -42,7 +42,7 @@ func heldTokens(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *con
 // proveRevoked runs the revocation rows after an offboarding and renders
 // them; a row still showing access is exit 3.
 func proveRevoked(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *config.Config, revs []verify.Revocation, dst **verify.Report) error {
-	vo, err := verifyRunOptions(f, cfg, "")
+	vo, err := verifyRunOptions(nil, f, cfg, "")
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func proveRevoked(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *c
 
 // proveRevokedWIF runs the wif revocation rows after a wif teardown.
 func proveRevokedWIF(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *config.Config, dst **verify.Report) error {
-	vo, err := verifyRunOptions(f, cfg, "")
+	vo, err := verifyRunOptions(nil, f, cfg, "")
 	if err != nil {
 		return err
 	}

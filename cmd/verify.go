@@ -1,9 +1,7 @@
 package cmd
 
 import (
-	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -87,7 +85,7 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 			return cmdutil.FlagErrorf("--all: the configuration lists no users (pass --users, --users-file or --config)")
 		}
 	}
-	vo, err := verifyRunOptions(f, cfg, opts.ff.adminKeyFile)
+	vo, err := verifyRunOptions(cmd, f, cfg, opts.ff.adminKeyFile)
 	if err != nil {
 		return err
 	}
@@ -136,28 +134,17 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 	return nil
 }
 
-// verifyRunOptions are the verify.Options shared by verify and token: the
-// admin key, --wait, --concurrency, progress on stderr.
-func verifyRunOptions(f *cmdutil.Factory, cfg *config.Config, keyFlag string) (verify.Options, error) {
-	vo := verify.Options{Wait: cfg.Wait, Concurrency: cfg.Concurrency}
-	vo.Progress = func(format string, args ...any) { f.Progressf(format+"\n", args...) }
-	// --admin-key-file must exist; admin_key_file in the configuration is
-	// where setup writes the key, which may not have happened (then verify
-	// mints keylessly).
-	path := cfg.AdminKeyFile
-	if path == "" {
-		return vo, nil
-	}
-	key, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		vo.AdminKey, vo.AdminKeyFile = key, path
-	case keyFlag == "" && errors.Is(err, os.ErrNotExist):
-		// Configured but never written: keyless.
-	default:
-		return vo, fmt.Errorf("reading --admin-key-file: %w", err)
-	}
-	return vo, nil
+// verifyRunOptions are the verify.Options of verify and token
+// (verify.OptionsFrom, as setup and the wizard build theirs): the admin
+// key, --wait, --concurrency, the fixes' context, progress on stderr.
+func verifyRunOptions(cmd *cobra.Command, f *cmdutil.Factory, cfg *config.Config, keyFlag string) (verify.Options, error) {
+	vo, err := verify.OptionsFrom(cfg, verify.From{
+		KeyFlag:    keyFlag != "",
+		Invocation: invocationOf(cmd, f, cfg.Project),
+		Progress:   func(format string, args ...any) { f.Progressf(format+"\n", args...) },
+	})
+	vo.Users = nil // the caller's --user/--all say whom
+	return vo, err
 }
 
 // loadVerifyConfig is the configuration of verify and token: users may
