@@ -87,6 +87,16 @@ func Run(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Options) (
 		userChecks = r.wifChecks(ctx)
 	case config.ModeOAuth:
 		r.facts.await()
+		if o := r.opts.OAuth; o != nil && o.Client != nil {
+			userChecks = append(userChecks, r.oauthClientRow())
+			// One consent page at a time: one person at one browser.
+			for _, email := range users {
+				rows, v := r.oauthConsentUser(ctx, email)
+				userChecks = append(userChecks, rows...)
+				rep.Users = append(rep.Users, v)
+			}
+			break
+		}
 		for _, email := range users {
 			chk, v := r.oauthUser(email)
 			userChecks = append(userChecks, chk)
