@@ -208,6 +208,7 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 			engine.RenderWIFOutputsTo(ios.Out, out, ios.ColorScheme())
 		}
 	}
+	printOAuthRedirect(f, cfg)
 	return runVerification(ctx, f, client, cfg, doc)
 }
 
@@ -217,6 +218,14 @@ func runVerification(ctx context.Context, f *cmdutil.Factory, client *gcp.Client
 	if cfg.AdminKeyFile != "" {
 		if key, err := os.ReadFile(cfg.AdminKeyFile); err == nil {
 			vopts.AdminKey, vopts.AdminKeyFile = key, cfg.AdminKeyFile
+		}
+	}
+	if cfg.Mode == config.ModeOAuth && cfg.OAuth.ClientFile != "" {
+		// The client file's row; the consent rows say how to run them
+		// (verify --consent): setup does not open a browser.
+		if cf, err := cfg.OAuthClient(); err == nil {
+			vopts.OAuth = &verify.OAuthOptions{Client: cf, ClientFile: cfg.OAuth.ClientFile,
+				SkipConsent: "setup opens no browser: the consent is the user's own step"}
 		}
 	}
 	f.Progressf("Verifying…\n")

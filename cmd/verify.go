@@ -20,6 +20,7 @@ type verifyOptions struct {
 	showToken  bool
 	// wif: a subject token (live exchange) or claims (local evaluation).
 	subjectTokenFile, claimsFile string
+	oauth                        oauthVerifyFlags
 }
 
 func newVerifyCmd(f *cmdutil.Factory) *cobra.Command {
@@ -40,7 +41,8 @@ key, as a gateway does. Tokens are never printed unless --show-token.
 Exits 0 when every check passes (warnings allowed), 3 when any fails.`,
 		Example: `  fedctl verify --all
   fedctl verify --user alice@acme.com --user bob@acme.com
-  fedctl verify --config federation.yaml --all --output json`,
+  fedctl verify --config federation.yaml --all --output json
+  fedctl verify --mode oauth --oauth-client client.json --user alice@acme.com`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runVerify(cmd, f, opts)
@@ -54,6 +56,9 @@ Exits 0 when every check passes (warnings allowed), 3 when any fails.`,
 	fl.BoolVar(&opts.showToken, "show-token", false, "Print the minted tokens (secrets!)")
 	fl.StringVar(&opts.subjectTokenFile, "subject-token-file", "", "wif: a JWT from the workload's IdP (`FILE`): evaluated locally, then exchanged (STS → impersonation → probe)")
 	fl.StringVar(&opts.claimsFile, "claims", "", "wif: a token's claims as a JSON `FILE`: evaluated locally (issuer, audience, expiry, mapping, condition, binding)")
+	fl.BoolVar(&opts.oauth.consent, "consent", false, "oauth: without a browser, print the consent page's URL and wait for it (up to --wait)")
+	fl.BoolVar(&opts.oauth.keepToken, "keep-token", false, "oauth: do not revoke the token the consent produced")
+	fl.IntVar(&opts.oauth.redirectPort, "redirect-port", -1, "oauth: loopback `PORT` of the redirect URI (default: any for a desktop client, else 8085)")
 	cmd.MarkFlagsMutuallyExclusive("subject-token-file", "claims")
 	return cmd
 }
@@ -79,6 +84,9 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 	vo.Users, vo.Preflight = users, problems
 	vo.ProbeQuery, vo.ShowToken = opts.probeQuery, opts.showToken
 	if err := wifTokenOptions(&vo, opts.subjectTokenFile, opts.claimsFile); err != nil {
+		return err
+	}
+	if vo.OAuth, err = oauthOptions(f, cfg, opts.oauth); err != nil {
 		return err
 	}
 
