@@ -60,11 +60,17 @@ func (r *Reader) Read(ctx context.Context, sel Selection, fn func(*Event) error)
 		OrderBy:       "timestamp asc",
 		PageSize:      size,
 	}
+	return r.read(ctx, req, sel.Match, fn)
+}
+
+// read pages through req, calling fn for each parsed event match accepts;
+// fn's ErrStop ends it cleanly.
+func (r *Reader) read(ctx context.Context, req *logging.ListLogEntriesRequest, match func(*Event) bool, fn func(*Event) error) error {
 	var err error
 	if r.HTTP != nil {
-		err = r.readRaw(ctx, req, sel, fn)
+		err = r.readRaw(ctx, req, match, fn)
 	} else {
-		err = r.readClient(ctx, req, sel, fn)
+		err = r.readClient(ctx, req, match, fn)
 	}
 	if errors.Is(err, ErrStop) {
 		return nil
@@ -73,7 +79,7 @@ func (r *Reader) Read(ctx context.Context, sel Selection, fn func(*Event) error)
 }
 
 // readRaw pages through entries.list on the streaming path.
-func (r *Reader) readRaw(ctx context.Context, req *logging.ListLogEntriesRequest, sel Selection, fn func(*Event) error) error {
+func (r *Reader) readRaw(ctx context.Context, req *logging.ListLogEntriesRequest, match func(*Event) bool, fn func(*Event) error) error {
 	base := r.BaseURL
 	if base == "" && r.Logging != nil {
 		base = r.Logging.BasePath
@@ -83,7 +89,7 @@ func (r *Reader) readRaw(ctx context.Context, req *logging.ListLogEntriesRequest
 	}
 	for {
 		next, err := listEntriesPage(ctx, r.HTTP, base, req, func(ev *Event, err error) error {
-			return r.deliver(&sel, fn, ev, err)
+			return r.deliver(match, fn, ev, err)
 		})
 		// As the client's Pages: on until a page comes without a token
 		// (a page may be empty and still have one).
@@ -95,12 +101,12 @@ func (r *Reader) readRaw(ctx context.Context, req *logging.ListLogEntriesRequest
 }
 
 // readClient pages through entries.list with the generated client.
-func (r *Reader) readClient(ctx context.Context, req *logging.ListLogEntriesRequest, sel Selection, fn func(*Event) error) error {
+func (r *Reader) readClient(ctx context.Context, req *logging.ListLogEntriesRequest, match func(*Event) bool, fn func(*Event) error) error {
 	return r.Logging.Entries.List(req).Pages(ctx, func(resp *logging.ListLogEntriesResponse) error {
 		for i, le := range resp.Entries {
 			ev, err := FromLogEntry(le)
 			resp.Entries[i] = nil // let the page's entries go as soon as they are read
-			if err := r.deliver(&sel, fn, ev, err); err != nil {
+			if err := r.deliver(match, fn, ev, err); err != nil {
 				return err
 			}
 		}
@@ -108,14 +114,14 @@ func (r *Reader) readClient(ctx context.Context, req *logging.ListLogEntriesRequ
 	})
 }
 
-// deliver hands a parsed entry to fn if sel wants it; an entry that did
+// deliver hands a parsed entry to fn if match wants it; an entry that did
 // not parse is counted and passed over.
-func (r *Reader) deliver(sel *Selection, fn func(*Event) error, ev *Event, err error) error {
+func (r *Reader) deliver(match func(*Event) bool, fn func(*Event) error, ev *Event, err error) error {
 	if err != nil {
 		r.Skipped++
 		return nil
 	}
-	if !sel.Match(ev) {
+	if !match(ev) {
 		return nil
 	}
 	return fn(ev)

@@ -101,7 +101,7 @@ func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 		fl.StringVar(&ff.credConfig, "cred-config", "", "wif: write an external_account credential configuration to `FILE` (as gcloud create-cred-config)")
 		fl.StringVar(&ff.credSource, "credential-source", "", "wif: where the workload reads its OIDC token, a file `PATH` or an http(s) URL (for --cred-config)")
 		fl.BoolVar(&ff.dataAccessLogs, "data-access-logs", false, "Also enable the Data Access audit logs of IAM and BigQuery")
-		fl.StringVar(&ff.hoopPolicy, "hoop-policy", "", "Write Hoop's federation policy (gcp_iam) to `FILE`")
+		fl.StringVar(&ff.hoopPolicy, "hoop-policy", "", "Write Hoop's federation policy (gcp_iam, or gcp_oauth in oauth mode) to `FILE`")
 	}
 	if scope&fedSink != 0 {
 		fl.StringVar(&ff.sink, "sink", "", sinkFlagUsage)
@@ -145,6 +145,9 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags) (*config.C
 // usage error (exit 2) and happens before any API call — the gcp client
 // is not even built. The problems returned are perUser's.
 func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadOptions) (*config.Config, []config.Problem, error) {
+	if err := checkFlagConflicts(cmd.Flags()); err != nil {
+		return nil, nil, err
+	}
 	cfg := &config.Config{}
 	if ff.configFile != "" {
 		var err error
@@ -162,6 +165,12 @@ func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadO
 		}
 	}
 	if err := ff.applySink(cmd.Flags(), cfg); err != nil {
+		return nil, nil, err
+	}
+	if err := sandboxProject(f, cfg); err != nil {
+		return nil, nil, err
+	}
+	if err := checkModeConflicts(cmd.Flags(), cfg); err != nil {
 		return nil, nil, err
 	}
 	if cfg.Project == "" {

@@ -63,6 +63,11 @@ type Config struct {
 	// Wait is how long to wait for IAM propagation (--wait; 0 = default).
 	Wait time.Duration `yaml:"wait,omitempty"`
 
+	// MixedCaseUsers are the users as typed where that was not lowercase
+	// (fedctl lowercases them; Hoop keeps an email's case as typed, so its
+	// {user.email} would render a different, illegal SA name). Never written.
+	MixedCaseUsers []string `yaml:"-"`
+
 	// Notes are informational messages produced while loading and applying
 	// flags (e.g. duplicate users dropped). Never written to YAML.
 	Notes []string `yaml:"-"`

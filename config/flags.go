@@ -67,6 +67,7 @@ func (c *Config) Apply(f Flags) error {
 			}
 			users = append(users, fromFile...)
 		}
+		c.MixedCaseUsers = append(c.MixedCaseUsers, MixedCase(users)...)
 		users, notes := NormalizeUsers(users)
 		if users == nil {
 			users = []string{}

@@ -167,6 +167,9 @@ func (v *validator) common() {
 	if c.Wait < 0 {
 		v.add("wait", c.Wait.String(), "is negative", "use a duration such as 2m, or omit it for the default")
 	}
+	if c.HoopPolicy != "" && c.effectiveMode() == ModeWIF {
+		v.add("hoop_policy", c.HoopPolicy, "Hoop has no federation provider for Workload Identity Federation (its providers are gcp_iam for impersonation and gcp_oauth for oauth)", "remove --hoop-policy, or use --mode impersonation or --mode oauth")
+	}
 	if c.AdminKeyFile != "" && c.effectiveMode() != ModeImpersonation {
 		v.add("admin_key_file", c.AdminKeyFile, fmt.Sprintf("only impersonation mode has an admin SA (mode is %s)", c.effectiveMode()), "remove --admin-key-file")
 	}

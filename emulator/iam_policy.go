@@ -139,7 +139,7 @@ func (c *call) writePolicy(cur *Policy, req *setIamPolicyRequest, auditable bool
 	if cur != nil {
 		curEtag = cur.Etag
 	}
-	if in.Etag != "" && in.Etag != curEtag {
+	if in.Etag != "" && !etagsEqual(in.Etag, curEtag) {
 		return nil, errAborted()
 	}
 	if err := checkVersion(in.Version); err != nil {

@@ -249,7 +249,7 @@ func saPatch(c *call) (any, error) {
 	if in == nil {
 		return nil, errInvalid("Request contains an invalid argument.")
 	}
-	if in.Etag != "" && in.Etag != sa.Etag {
+	if in.Etag != "" && !etagsEqual(in.Etag, sa.Etag) {
 		return nil, errAborted()
 	}
 	name, desc := sa.DisplayName, sa.Description

@@ -19,8 +19,23 @@ const (
 	maxTokenLifetime   = time.Hour
 )
 
-// credDelegateRE is a delegate's name; Google requires the "-" project.
+// credDelegateRE is a delegate's resource name; Google requires the "-" project.
 var credDelegateRE = lazyregexp.New(`^projects/-/serviceAccounts/([^/]+)$`)
+
+// delegateName is the email or unique ID a delegate names. Google documents
+// the resource form projects/-/serviceAccounts/{ACCOUNT_EMAIL_OR_UNIQUEID}
+// but also accepts the bare email or unique ID, which is what gcloud sends
+// for --impersonate-service-account=A,B (googlecloudsdk's impersonation
+// passes the chain's emails as delegates as typed).
+func delegateName(d string) (string, bool) {
+	if m := credDelegateRE.FindStringSubmatch(d); m != nil {
+		return m[1], true
+	}
+	if d == "" || strings.Contains(d, "/") {
+		return "", false
+	}
+	return d, true
+}
 
 func init() {
 	registerAPI(func(s *Server) {
@@ -99,11 +114,11 @@ func generateAccessToken(c *call) (any, error) {
 	}
 	hops := make([]credTarget, 0, len(req.Delegates)+1)
 	for _, d := range req.Delegates {
-		m := credDelegateRE.FindStringSubmatch(d)
-		if m == nil {
+		named, ok := delegateName(d)
+		if !ok {
 			return nil, credInvalid("delegates", fmt.Sprintf("Invalid delegate %q: want projects/-/serviceAccounts/{ACCOUNT_EMAIL_OR_UNIQUEID}.", d))
 		}
-		hops = append(hops, c.resolveCredTarget(m[1]))
+		hops = append(hops, c.resolveCredTarget(named))
 	}
 	hops = append(hops, target)
 

@@ -7,11 +7,12 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"html/template"
+	"html"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -224,8 +225,8 @@ func authRequestFrom(v url.Values) authRequest {
 func (c *call) errorPage(status int, code, msg string, ar authRequest) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=en><meta charset=utf-8><title>Error %d: %s</title>\n", status, code)
-	fmt.Fprintf(&b, "<h1>Access blocked: authorization error</h1>\n<p id=error><b>Error %d: %s</b></p>\n<p>%s</p>\n", status, template.HTMLEscapeString(code), template.HTMLEscapeString(msg))
-	fmt.Fprintf(&b, "<p>Request details: redirect_uri=%s client_id=%s</p>\n", template.HTMLEscapeString(ar.RedirectURI), template.HTMLEscapeString(ar.ClientID))
+	fmt.Fprintf(&b, "<h1>Access blocked: authorization error</h1>\n<p id=error><b>Error %d: %s</b></p>\n<p>%s</p>\n", status, html.EscapeString(code), html.EscapeString(msg))
+	fmt.Fprintf(&b, "<p>Request details: redirect_uri=%s client_id=%s</p>\n", html.EscapeString(ar.RedirectURI), html.EscapeString(ar.ClientID))
 	c.reply(status, "text/html; charset=utf-8", []byte(b.String()))
 }
 
@@ -259,23 +260,6 @@ func (c *call) checkAuthRequest(os *oauthState, ar authRequest) (*OAuthClient, b
 	return cl, true
 }
 
-var consentPage = template.Must(template.New("consent").Parse(`<!DOCTYPE html>
-<html lang=en>
-<meta charset=utf-8>
-<title>Sign in - Google Accounts (fedctl sandbox)</title>
-<h1>Sign in with Google</h1>
-<p id=app><b>{{.App}}</b> wants to access your Google Account</p>
-<form method=POST action="{{.Action}}" id=consent>
-<p><label for=email>Account</label> <input type=email id=email name=email value="{{.Email}}" required></p>
-{{if .Problem}}<p id=problem>{{.Problem}}</p>{{end}}
-<p>This will allow <b>{{.App}}</b> to:</p>
-<ul id=scopes>{{range .Scopes}}<li>{{.}}</li>{{end}}</ul>
-{{range $k, $v := .Hidden}}<input type=hidden name="{{$k}}" value="{{$v}}">
-{{end}}<button type=submit name=action value=deny id=deny>Deny</button>
-<button type=submit name=action value=allow id=allow>Allow</button>
-</form>
-`))
-
 // scopeTitles are the consent screen's words for common scopes.
 var scopeTitles = map[string]string{
 	"openid": "Associate you with your personal info on Google",
@@ -284,6 +268,37 @@ var scopeTitles = map[string]string{
 	"profile": "See your personal info",
 	"https://www.googleapis.com/auth/cloud-platform": "See, edit, configure, and delete your Google Cloud data",
 	"https://www.googleapis.com/auth/bigquery":       "View and manage your data in Google BigQuery",
+}
+
+// consentPage writes the consent page. It escapes by hand rather than with
+// html/template: text/template's reflection-based field lookup would stop
+// the linker dropping unused methods from the release binary (see
+// internal/release's TestLinkerCanDropUnusedMethods).
+func consentPage(app, action, email, problem string, scopes []string, hidden map[string]string) *strings.Builder {
+	e := html.EscapeString
+	var b strings.Builder
+	b.WriteString("<!DOCTYPE html>\n<html lang=en>\n<meta charset=utf-8>\n<title>Sign in - Google Accounts (fedctl sandbox)</title>\n<h1>Sign in with Google</h1>\n")
+	fmt.Fprintf(&b, "<p id=app><b>%s</b> wants to access your Google Account</p>\n", e(app))
+	fmt.Fprintf(&b, "<form method=POST action=\"%s\" id=consent>\n", e(action))
+	fmt.Fprintf(&b, "<p><label for=email>Account</label> <input type=email id=email name=email value=\"%s\" required></p>\n", e(email))
+	if problem != "" {
+		fmt.Fprintf(&b, "<p id=problem>%s</p>\n", e(problem))
+	}
+	fmt.Fprintf(&b, "<p>This will allow <b>%s</b> to:</p>\n<ul id=scopes>", e(app))
+	for _, s := range scopes {
+		fmt.Fprintf(&b, "<li>%s</li>", e(s))
+	}
+	b.WriteString("</ul>\n")
+	keys := make([]string, 0, len(hidden))
+	for k := range hidden {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "<input type=hidden name=\"%s\" value=\"%s\">\n", e(k), e(hidden[k]))
+	}
+	b.WriteString("<button type=submit name=action value=deny id=deny>Deny</button>\n<button type=submit name=action value=allow id=allow>Allow</button>\n</form>\n")
+	return &b
 }
 
 func (c *call) renderConsent(cl *OAuthClient, ar authRequest, email, problem string) {
@@ -298,8 +313,7 @@ func (c *call) renderConsent(cl *OAuthClient, ar authRequest, email, problem str
 		"scope": ar.Scope, "state": ar.State, "code_challenge": ar.Challenge, "code_challenge_method": ar.Method,
 		"access_type": ar.AccessType, "nonce": ar.Nonce}
 	hidden["form_token"] = c.formToken(ar, c.now.Unix())
-	var b strings.Builder
-	consentPage.Execute(&b, map[string]any{"App": cl.Name, "Action": c.r.URL.Path, "Email": email, "Problem": problem, "Scopes": scopes, "Hidden": hidden})
+	b := consentPage(cl.Name, c.r.URL.Path, email, problem, scopes, hidden)
 	c.w.Header().Set("X-Frame-Options", "DENY")
 	c.reply(200, "text/html; charset=utf-8", []byte(b.String()))
 }
@@ -389,7 +403,7 @@ func oauthApprove(c *call) (any, error) {
 	}
 	back.RawQuery = q.Encode()
 	c.w.Header().Set("Location", back.String())
-	c.reply(http.StatusFound, "text/html; charset=utf-8", []byte("<a href=\""+template.HTMLEscapeString(back.String())+"\">Continue</a>"))
+	c.reply(http.StatusFound, "text/html; charset=utf-8", []byte("<a href=\""+html.EscapeString(back.String())+"\">Continue</a>"))
 	return nil, nil
 }
 

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
-	"sync"
+	"slices"
 	"time"
 
+	"github.com/fedctl/fedctl/engine/graph"
 	"github.com/fedctl/fedctl/gcp"
 )
 
@@ -19,7 +19,7 @@ const (
 	OutcomeApplied   OutcomeStatus = "applied"
 	OutcomeUnchanged OutcomeStatus = "unchanged" // a no-op change
 	OutcomeFailed    OutcomeStatus = "failed"
-	OutcomeSkipped   OutcomeStatus = "skipped" // not started: an earlier step failed or the run was cancelled
+	OutcomeSkipped   OutcomeStatus = "skipped" // not started: a step it needs failed (Cause), or the run was cancelled
 )
 
 // Outcome is the result of one change.
@@ -28,6 +28,12 @@ type Outcome struct {
 	Action  Action        `json:"action"`
 	Status  OutcomeStatus `json:"status"`
 	Error   string        `json:"error,omitempty"`
+	// Cause is, for a skipped change, the address of the failed change
+	// that kept it from starting ("" when the run was cancelled).
+	Cause string `json:"cause,omitempty"`
+	// Omitted are the members a policy write left out because the step
+	// that creates their service account failed; a later run adds them.
+	Omitted []string      `json:"omitted_members,omitempty"`
 	Elapsed time.Duration `json:"elapsed_ns,omitempty"`
 }
 
@@ -76,18 +82,12 @@ func (e *ApplyError) Error() string {
 
 func (e *ApplyError) Unwrap() error { return e.Err }
 
-// step is one unit of apply work: one or more changes done together.
-type step struct {
-	name    string
-	changes []*Change
-	run     func(ctx context.Context) error
-}
-
-// Apply executes the plan, phase by phase in dependency order, the steps of
-// a phase concurrently (at most Options.Concurrency in flight). A phase with
-// a failed step ends the run after its other steps finish; a cancelled
-// context stops launching steps. No-op changes make no request at all, so
-// applying a plan without changes writes nothing.
+// Apply executes the plan as a dependency graph (steps.go says what each
+// step needs): a step starts as soon as the steps providing what it needs
+// are done, with at most Options.Concurrency steps running; a failed step
+// skips only the steps that need it, and their outcomes name it; a
+// cancelled context stops launching steps. No-op changes make no request at
+// all, so applying a plan without changes writes nothing.
 func (e *Engine) Apply(ctx context.Context, p *Plan) (*Result, error) {
 	start := e.opts.Now()
 	res := &Result{Plan: p}
@@ -102,197 +102,72 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (*Result, error) {
 		}
 	}
 
-	var firstErr error
-	run := &sinkRun{}
-	defer func() { res.sinkWriter = run.writer }()
-	for _, ph := range e.phases(p, run) {
-		if firstErr != nil {
-			break
-		}
-		if err := ctx.Err(); err != nil {
-			firstErr = err
-			break
-		}
-		firstErr = e.runPhase(ctx, ph, outcomes)
-	}
+	run := &applyRun{failed: map[fact]bool{}}
+	steps := e.steps(p, run)
+	gr, err := e.walk(ctx, steps, run, outcomes)
+	res.sinkWriter = run.sink.writer
 	res.Elapsed = e.opts.Now().Sub(start)
-	if firstErr != nil {
-		return res, &ApplyError{Failed: res.Count(OutcomeFailed), Skipped: res.Count(OutcomeSkipped), Err: firstErr}
+	if err != nil {
+		return res, err // a malformed graph: a bug, nothing was started
+	}
+	if err := gr.Err(); err != nil {
+		return res, &ApplyError{Failed: res.Count(OutcomeFailed), Skipped: res.Count(OutcomeSkipped), Err: err}
 	}
 	return res, nil
 }
 
-// runPhase runs the steps of one phase and returns the first failure.
-func (e *Engine) runPhase(ctx context.Context, steps []step, outcomes map[*Change]*Outcome) error {
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	fail := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if firstErr == nil {
-			firstErr = err
-		}
-	}
-	for _, s := range steps {
-		// Acquire before launching: a cancelled context stops new steps
-		// here, and those not launched stay "skipped".
-		if err := e.sem.Acquire(ctx, 1); err != nil {
-			fail(err)
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer e.sem.Release(1)
-			e.emit(Event{Step: s.name, Addresses: addresses(s.changes), Status: StepStarted})
-			t0 := e.opts.Now()
-			err := s.run(ctx)
-			elapsed := e.opts.Now().Sub(t0)
-			mu.Lock()
-			for _, c := range s.changes {
-				o := outcomes[c]
-				o.Elapsed = elapsed
-				if err != nil {
-					o.Status, o.Error = OutcomeFailed, err.Error()
-				} else {
-					o.Status = OutcomeApplied
-				}
-			}
-			mu.Unlock()
-			if err != nil {
-				fail(fmt.Errorf("%s: %w", s.name, err))
-				e.emit(Event{Step: s.name, Addresses: addresses(s.changes), Status: StepFailed, Elapsed: elapsed, Err: err})
+// walk runs the steps on the graph executor and records their outcomes.
+func (e *Engine) walk(ctx context.Context, steps []step, run *applyRun, outcomes map[*Change]*Outcome) (*graph.Result, error) {
+	nodes, byID := graphNodes(steps)
+	return graph.Run(ctx, nodes, graph.Options{
+		Concurrency: e.opts.Concurrency,
+		Now:         e.opts.Now,
+		OnEvent: func(ev graph.Event) {
+			s := byID[ev.ID]
+			if ev.Outcome == nil {
+				e.emit(Event{Step: s.name, Addresses: addresses(s.changes), Status: StepStarted})
 				return
 			}
-			e.emit(Event{Step: s.name, Addresses: addresses(s.changes), Status: StepFinished, Elapsed: elapsed})
-		}()
-	}
-	wg.Wait()
-	return firstErr
+			o := ev.Outcome
+			elapsed := o.End.Sub(o.Start)
+			for _, c := range s.changes {
+				out := outcomes[c]
+				out.Elapsed = elapsed
+				switch o.Status {
+				case graph.Done:
+					out.Status = OutcomeApplied
+				case graph.Failed:
+					out.Status, out.Error = OutcomeFailed, o.Err.Error()
+				case graph.Skipped:
+					out.Status, out.Elapsed = OutcomeSkipped, 0
+					if o.Err != nil {
+						out.Error = o.Err.Error()
+					}
+					if cs := byID[o.Cause]; cs != nil && len(cs.changes) > 0 {
+						out.Cause = cs.changes[0].Address
+					}
+				}
+				if om := run.omitted(c); len(om) > 0 {
+					out.Omitted = om
+				}
+			}
+			switch o.Status {
+			case graph.Done:
+				e.emit(Event{Step: s.name, Addresses: addresses(s.changes), Status: StepFinished, Elapsed: elapsed})
+			case graph.Failed:
+				e.emit(Event{Step: s.name, Addresses: addresses(s.changes), Status: StepFailed, Elapsed: elapsed, Err: o.Err})
+			}
+			if o.Status != graph.Done {
+				run.fail(s.provides)
+			}
+		},
+	})
 }
 
 func addresses(cs []*Change) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.Address
-	}
-	return out
-}
-
-// phases turns the plan's pending changes into ordered phases of steps.
-//
-// Setup: enable APIs (one call, LRO awaited) → create service accounts →
-// every policy write (the project's — ONE write carrying all project
-// members and audit logs — and each service account's) together with the
-// admin key and the Hoop policy file.
-//
-// Teardown: remove members from the policies → delete the service accounts
-// → soft-delete the wif provider, then its pool.
-//
-// wif setup: APIs → pool (create or undelete) → provider and target SA →
-// policy writes.
-//
-// The audit sink (setup): its dataset is created with the policy writes
-// (it depends on nothing of theirs); the sink after them; then WRITER on
-// the dataset for the sink's writer identity, which exists only once the
-// sink does (run carries it, and the created dataset, between the steps).
-// Teardown deletes the sink with the policy writes.
-func (e *Engine) phases(p *Plan, run *sinkRun) [][]step {
-	d, live := p.desired, p.live
-	created := map[string]bool{} // SA emails created in this run
-	for _, sa := range d.ServiceAccounts {
-		if c := p.Change(sa.Address); c != nil && c.Action == ActionCreate {
-			created[lower(sa.Email)] = true
-		}
-	}
-	sas := map[string]*ServiceAccountSpec{}
-	for _, sa := range d.ServiceAccounts {
-		sas[sa.Address] = sa
-	}
-	targets := map[string]PolicyTarget{}
-	for _, t := range d.PolicyTargets() {
-		targets[t.Address()] = t
-	}
-	var apis []*Change
-	var pools, providers, creates, writes, deletes, wifDeletes, sinks, grants []step
-	for _, c := range p.Changes {
-		if c.Action == ActionNoop {
-			continue
-		}
-		switch c.Kind {
-		case KindAPI:
-			apis = append(apis, c)
-		case KindServiceAccount:
-			sa := sas[c.Address]
-			if c.Action == ActionDelete {
-				deletes = append(deletes, e.deleteSAStep(c, sa))
-			} else {
-				creates = append(creates, e.createSAStep(c, d.Project, sa))
-			}
-		case KindPolicy:
-			t := targets[c.Address]
-			fresh := t.Type == TargetServiceAccount && created[lower(t.Name)]
-			if t.Type == TargetProject {
-				fresh = len(created) > 0 // it binds accounts created moments ago
-			}
-			writes = append(writes, e.policyStep(c, d, t, live.Policies[t], p.Operation == OpTeardown, fresh))
-		case KindAdminKey:
-			writes = append(writes, e.keyStep(c, d, created[lower(d.Admin.Email)]))
-		case KindWIFPool, KindWIFProvider:
-			switch {
-			case c.Action == ActionDelete:
-				wifDeletes = append(wifDeletes, e.wifDeleteStep(c, d))
-			case c.Kind == KindWIFPool:
-				pools = append(pools, e.poolStep(c, d))
-			default:
-				providers = append(providers, e.providerStep(c, d))
-			}
-		case KindDataset:
-			writes = append(writes, e.datasetStep(c, d.Sink, run))
-		case KindLoggingSink:
-			if c.Action == ActionDelete {
-				writes = append(writes, e.sinkStep(c, d.Sink, run))
-			} else {
-				sinks = append(sinks, e.sinkStep(c, d.Sink, run))
-			}
-		case KindDatasetAccess:
-			grants = append(grants, e.accessStep(c, d.Sink, live, run))
-		case KindLocalFile:
-			writes = append(writes, step{name: "write " + c.Address, changes: []*Change{c}, run: func(context.Context) error { return writeHoopPolicy(d) }})
-		}
-	}
-	var out [][]step
-	if len(apis) > 0 {
-		names := make([]string, len(apis))
-		for i, c := range apis {
-			names[i] = c.After.(*APIState).Service
-		}
-		out = append(out, []step{{
-			name:    fmt.Sprintf("enable %d API(s): %s", len(names), strings.Join(names, ", ")),
-			changes: apis,
-			run:     func(ctx context.Context) error { return e.c.EnableServices(ctx, d.Project, names) },
-		}})
-	}
-	if p.Operation == OpTeardown {
-		// The provider goes before its pool (wifDeletes is in that order).
-		out = appendNonEmpty(out, writes, deletes)
-		for _, s := range wifDeletes {
-			out = append(out, []step{s})
-		}
-		return out
-	}
-	// The pool before its provider; the provider with the service accounts.
-	return appendNonEmpty(out, pools, append(providers, creates...), writes, sinks, grants)
-}
-
-func appendNonEmpty(out [][]step, phases ...[]step) [][]step {
-	for _, ph := range phases {
-		if len(ph) > 0 {
-			out = append(out, ph)
-		}
 	}
 	return out
 }
@@ -322,14 +197,33 @@ func (e *Engine) deleteSAStep(c *Change, sa *ServiceAccountSpec) step {
 // service account created in this run has the empty policy, etag "ACAB");
 // when someone else wrote in between (409), the step falls back to a fresh
 // read-modify-write, so nothing is lost and no request is wasted when
-// nobody did.
-func (e *Engine) policyStep(c *Change, d *Desired, t PolicyTarget, read *gcp.Policy, remove, fresh bool) step {
-	edit := policyEdit(d, t, remove)
+// nobody did. Members whose service account failed to be created in this
+// run are left out (the project policy runs after those steps, whatever
+// their outcome) and recorded in the outcome; the next run adds them.
+func (e *Engine) policyStep(c *Change, d *Desired, t PolicyTarget, read *gcp.Policy, remove, fresh bool, run *applyRun) step {
 	if read == nil && t.Type == TargetServiceAccount {
 		read = &gcp.Policy{Etag: emptyPolicyEtag}
 	}
 	verb := "update "
 	return step{name: verb + c.Address, changes: []*Change{c}, run: func(ctx context.Context) error {
+		var ms, omitted []Membership
+		for _, m := range d.MembershipsOf(t) {
+			if remove || !slices.ContainsFunc(memberFacts(m.Member), func(f fact) bool { return !run.holds(f) }) {
+				ms = append(ms, m)
+			} else {
+				omitted = append(omitted, m)
+			}
+		}
+		if len(omitted) > 0 {
+			var members []string
+			for _, m := range omitted {
+				if !slices.Contains(members, m.Member) {
+					members = append(members, m.Member)
+				}
+			}
+			run.setOmitted(c, members)
+		}
+		edit := policyEdit(d, t, ms, remove)
 		var r gcp.PolicyResource
 		if t.Type == TargetProject {
 			r = e.c.ProjectPolicy(t.Name)
@@ -361,10 +255,10 @@ const emptyPolicyEtag = "ACAB"
 
 // policyEdit is the edit of target's policy, derived from whatever policy it
 // is given (it may run again on a fresh read after a conflict): add (or, for
-// teardown, remove) each managed member in the unconditional binding of its
-// role, and enable the missing Data Access log types. Nothing else changes.
-func policyEdit(d *Desired, t PolicyTarget, remove bool) func(*gcp.Policy) (bool, error) {
-	ms := d.MembershipsOf(t)
+// teardown, remove) each of the memberships ms in the unconditional binding
+// of its role, and enable the missing Data Access log types. Nothing else
+// changes.
+func policyEdit(d *Desired, t PolicyTarget, ms []Membership, remove bool) func(*gcp.Policy) (bool, error) {
 	return func(p *gcp.Policy) (bool, error) {
 		changed := false
 		for _, m := range ms {

@@ -56,6 +56,8 @@ type Desired struct {
 
 	AdminKeyFile   string // "" = none
 	HoopPolicyFile string // "" = none
+	// MixedCaseUsers are users typed with capitals (Hoop keeps the case).
+	MixedCaseUsers []string
 	Verifier       string // IAM member, "" = none
 
 	// Roles are the data roles.
@@ -86,6 +88,7 @@ func NewDesired(cfg *config.Config, projectNumber string) (*Desired, error) {
 		Roles:          slices.Clone(cfg.Roles()),
 		AdminKeyFile:   cfg.AdminKeyFile,
 		HoopPolicyFile: cfg.HoopPolicy,
+		MixedCaseUsers: slices.Clone(cfg.MixedCaseUsers),
 		Verifier:       cfg.Verifier,
 	}
 	if d.Mode == "" {
@@ -112,9 +115,7 @@ func NewDesired(cfg *config.Config, projectNumber string) (*Desired, error) {
 	d.Sink = sink
 	d.APIs = withSinkAPI(d.APIs, sink)
 	if cfg.Audit.DataAccessLogs {
-		for _, svc := range dataAccessLogServices {
-			d.AuditLogs = append(d.AuditLogs, AuditLogSpec{Service: svc, LogTypes: slices.Clone(dataAccessLogTypes)})
-		}
+		d.AuditLogs = DataAccessLogChanges()
 	}
 	d.index()
 	return d, nil

@@ -189,8 +189,11 @@ func diffSetup(d *Desired, live *Live) *Plan {
 		}
 		p.Changes = append(p.Changes, c)
 	}
-	if d.HoopPolicyFile != "" && d.Admin != nil {
+	if d.HoopPolicyFile != "" && hoopProvider(d) != "" {
 		p.Changes = append(p.Changes, hoopPolicyChange(d))
+		if len(d.MixedCaseUsers) > 0 {
+			p.Warnings = append(p.Warnings, HoopCaseWarning(d.MixedCaseUsers))
+		}
 	}
 	if d.Sink != nil {
 		changes, warnings := sinkChanges(d, live)

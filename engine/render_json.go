@@ -13,9 +13,9 @@ const PlanFormatVersion = "1.0"
 //
 //	{
 //	  "format_version": "1.0",
-//	  "operation": "setup" | "teardown",
+//	  "operation": "setup" | "teardown" | "audit_enable" | "audit_sink_create",
 //	  "project": "my-proj", "project_number": "123456789012",
-//	  "mode": "impersonation",
+//	  "mode": "impersonation",              // absent for the audit operations
 //	  "has_changes": true,
 //	  "summary": {"add": 3, "change": 2, "destroy": 0, "no_op": 1},
 //	  "changes": [                          // every managed resource, in apply order
@@ -52,7 +52,7 @@ type PlanJSON struct {
 	Operation     Operation `json:"operation"`
 	Project       string    `json:"project"`
 	ProjectNumber string    `json:"project_number,omitempty"`
-	Mode          string    `json:"mode"`
+	Mode          string    `json:"mode,omitempty"`
 	HasChanges    bool      `json:"has_changes"`
 	Summary       Counts    `json:"summary"`
 	Changes       []*Change `json:"changes"`

@@ -184,8 +184,8 @@ func TestIntegrationServicesEnableAwaitsOperation(t *testing.T) {
 	if n := w.routeCount("serviceusage.operations.get"); n != 3 {
 		t.Errorf("operations.get calls = %d, want 3", n)
 	}
-	if got := w.waits.take(); len(got) != 3 || got[0] != 500*time.Millisecond || got[1] != time.Second || got[2] != 2*time.Second {
-		t.Errorf("poll waits = %v, want [500ms 1s 2s]", got)
+	if got := w.waits.take(); len(got) != 3 || got[0] != 250*time.Millisecond || got[1] != 500*time.Millisecond || got[2] != time.Second {
+		t.Errorf("poll waits = %v, want [250ms 500ms 1s]", got)
 	}
 	states, err = w.c.ServiceStates(w.ctx, project, want)
 	if err != nil {

@@ -22,7 +22,7 @@ const (
 	// it is done already and cannot be polled (polling it fails).
 	noopOperation = "operations/noop.DONE_OPERATION"
 
-	opPollInitial = 500 * time.Millisecond
+	opPollInitial = 250 * time.Millisecond // SPEC §7.7; the retry helper owns the poller (one, jittered)
 	opPollMax     = 5 * time.Second
 	opPollBudget  = 10 * time.Minute // total waiting before giving up
 	// opNotFoundPolls: a fresh operation can 404 on its first reads.
