@@ -6,6 +6,7 @@ import (
 
 	"github.com/fedctl/fedctl/cmdutil"
 	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/engine"
 	"github.com/fedctl/fedctl/oauthflow"
 	"github.com/fedctl/fedctl/verify"
 )
@@ -39,6 +40,9 @@ func oauthOptions(f *cmdutil.Factory, cfg *config.Config, of oauthVerifyFlags) (
 	ios := f.IOStreams
 	o := &verify.OAuthOptions{Client: cf, ClientFile: cfg.OAuth.ClientFile, Consent: of.consent, KeepToken: of.keepToken,
 		Port: of.redirectPort, Wait: cfg.Wait,
+		// The scopes Hoop's gcp_oauth policy asks for (setup --hoop-policy),
+		// plus the identity: the probe then proves what a session gets.
+		Scopes:  append([]string{"openid", "email"}, engine.HoopOAuthScopes...),
 		Browser: oauthflow.FindBrowser(factoryGetenv(f), ios.IsStderrTTY())}
 	if o.Wait <= 0 {
 		o.Wait = 2 * time.Minute
