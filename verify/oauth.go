@@ -89,6 +89,9 @@ func (r *runner) oauthConsentUser(ctx context.Context, email string) ([]Check, U
 		}
 		verdict.Tested = false
 		verdict.Verdict = "Not verified: the consent page needs a browser (or --consent)"
+		if o.SkipConsent != "" {
+			verdict.Verdict = "Not verified: " + o.SkipConsent
+		}
 		return rows(), verdict
 	}
 	ep := r.c.OAuthEndpoints()

@@ -28,22 +28,27 @@ const (
 	stepPlan
 	stepApply
 	stepVerify
+	stepOAuthClient
 	numSteps
 )
 
-var stepNames = [numSteps]string{"Project", "Mode", "Identities", "Provider", "Access", "Audit", "Plan", "Apply", "Verify"}
+var stepNames = [numSteps]string{"Project", "Mode", "Identities", "Provider", "Access", "Audit", "Plan", "Apply", "Verify", "OAuth client"}
 
 func (s step) String() string { return stepNames[s] }
 
 var (
 	identitiesFlow = []step{stepProject, stepMode, stepIdentities, stepAudit, stepPlan, stepApply, stepVerify}
 	wifFlow        = []step{stepProject, stepMode, stepWIFProvider, stepWIFAccess, stepAudit, stepPlan, stepApply, stepVerify}
+	oauthFlow      = []step{stepProject, stepMode, stepIdentities, stepOAuthClient, stepAudit, stepPlan, stepApply, stepVerify}
 )
 
 // flow is the steps of the current mode, in order.
 func (s *session) flow() []step {
-	if s.cfg.Mode == config.ModeWIF {
+	switch s.cfg.Mode {
+	case config.ModeWIF:
 		return wifFlow
+	case config.ModeOAuth:
+		return oauthFlow
 	}
 	return identitiesFlow
 }

@@ -79,6 +79,9 @@ func Run(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts Optio
 				bo.Verify.AdminKey, bo.Verify.AdminKeyFile = key, cfg.AdminKeyFile
 			}
 		}
+		if bo.OAuthBrowser.Open == nil {
+			bo.OAuthBrowser = defaultBrowser(f)
+		}
 		backend = NewBackend(client, bo)
 	}
 	getenv := f.Getenv
