@@ -177,9 +177,13 @@ func TestVerifyOAuthHTTPFormHoopFile(t *testing.T) {
 	hoop := filepath.Join(t.TempDir(), "hoop.json")
 	hb, _ := json.Marshal(map[string]any{"client_id": g["installed"]["client_id"], "client_secret": g["installed"]["client_secret"]})
 	os.WriteFile(hoop, hb, 0o600)
-	r, blog := runConsent(t, srv, "http", "", "allow", "--oauth-client", hoop, "--redirect-port", "0", "--output", "json")
+	r, blog := runConsent(t, srv, "http", "", "allow", "--oauth-client", hoop, "--redirect-port", "0", "--output", "json", "--verbose")
 	if r.code != 0 {
 		t.Fatalf("exit %d (browser: %s)\n%s\n%s", r.code, blog, r.stdout, r.stderr)
+	}
+	secret, _ := g["installed"]["client_secret"].(string)
+	if !strings.Contains(r.stderr, "oauth2/token") || strings.Contains(r.stdout+r.stderr, secret) {
+		t.Errorf("--verbose must trace the token request with the client secret masked:\n%s", r.stderr)
 	}
 	var doc struct {
 		Checks []struct{ Name, Status, Seen string }
