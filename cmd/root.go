@@ -77,6 +77,7 @@ through whom.`,
 		newVerifyCmd(f),
 		newTokenCmd(f),
 		newAuditCmd(f),
+		newKeysCmd(f),
 		newSandboxCmd(f),
 		newVersionCmd(f),
 	)

@@ -31,6 +31,7 @@ state kept in $XDG_STATE_HOME/fedctl/sandbox.json, or serve it over HTTP.`,
 		newSandboxResetCmd(f),
 		newSandboxOIDCTokenCmd(f),
 		newSandboxOAuthClientCmd(f),
+		newSandboxOrgPolicyCmd(f),
 	)
 	return cmd
 }

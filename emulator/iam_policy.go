@@ -196,6 +196,9 @@ func (c *call) checkBindings(bs []*Binding) error {
 		if err := checkRole(b.Role); err != nil {
 			return err
 		}
+		if err := c.checkCustomRoleExists(b.Role); err != nil {
+			return err
+		}
 		if b.Condition != nil && strings.TrimSpace(b.Condition.Expression) == "" {
 			return errBadRequest(fmt.Sprintf("Condition of the binding for role %s has an empty expression.", b.Role))
 		}
@@ -399,12 +402,13 @@ func (c *call) heldPermissions(perms []string, policies ...*Policy) (*permission
 		return nil, err
 	}
 	out := &permissionsMessage{}
+	roles := c.customRoles()
 	for _, perm := range perms {
 		if strings.ContainsAny(perm, "*") {
 			return nil, errBadRequest(fmt.Sprintf("Permissions ('%s') with wildcards (such as '*') are not allowed.", perm))
 		}
 		for _, p := range policies {
-			if p.allows(id, perm, c.now, c.s.opts.PropagationDelay) {
+			if p.allowsR(roles, id, perm, c.now, c.s.opts.PropagationDelay) {
 				out.Permissions = append(out.Permissions, perm)
 				break
 			}

@@ -386,7 +386,7 @@ func saGetIamPolicy(c *call) (any, error) {
 }
 
 func saSetIamPolicy(c *call) (any, error) {
-	_, sa, err := lookupSA(c, "iam.serviceAccounts.setIamPolicy")
+	p, sa, err := lookupSA(c, "iam.serviceAccounts.setIamPolicy")
 	if err != nil {
 		return nil, err
 	}
@@ -396,6 +396,9 @@ func saSetIamPolicy(c *call) (any, error) {
 	}
 	next, err := c.writePolicy(sa.Policy, &req, false)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.checkMemberDomains(p, sa.Policy, next); err != nil {
 		return nil, err
 	}
 	sa.Policy = next

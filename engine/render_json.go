@@ -57,6 +57,8 @@ type PlanJSON struct {
 	Summary       Counts    `json:"summary"`
 	Changes       []*Change `json:"changes"`
 	Warnings      []string  `json:"warnings"`
+	// Info: notes needing no action from this plan (added in 1.1).
+	Info []string `json:"info,omitempty"`
 }
 
 // JSON returns the plan's JSON document.
@@ -71,6 +73,7 @@ func (p *Plan) JSON() *PlanJSON {
 		Summary:       p.Counts(),
 		Changes:       p.Changes,
 		Warnings:      p.Warnings,
+		Info:          p.Info,
 	}
 	if doc.Changes == nil {
 		doc.Changes = []*Change{}

@@ -38,6 +38,9 @@ type planScreen struct {
 
 	// confirm is the typed "yes" before applying, when open.
 	confirm *typedConfirm
+	// offboardAsked: the apply was confirmed and the offboarding's own
+	// confirmation is open (SPEC §7.2: disabling someone is asked apart).
+	offboardAsked bool
 }
 
 type planMsg struct {
@@ -68,7 +71,7 @@ func (p *planScreen) setSize(w, h int) {
 func (p *planScreen) enter() tea.Cmd {
 	p.seq++
 	seq, cfg := p.seq, *p.s.cfg
-	p.loading, p.err, p.s.plan, p.savedNote, p.confirm = true, nil, nil, "", nil
+	p.loading, p.err, p.s.plan, p.savedNote, p.confirm, p.offboardAsked = true, nil, nil, "", nil, false
 	// The scripted path's wif preflight, with the risks the admin forced:
 	// a refused federation is never planned (no API call).
 	if _, err := engine.PreflightWIF(&cfg, p.s.allow); err != nil {
@@ -179,10 +182,36 @@ func (p *planScreen) updateConfirm(msg tea.KeyMsg) tea.Cmd {
 	if done {
 		p.confirm = nil
 	}
-	if ok {
-		return goTo(stepApply)
+	if !ok {
+		if done {
+			p.offboardAsked = false
+		}
+		return cmd
 	}
-	return cmd
+	if users := offboarded(p.s.plan); len(users) > 0 && !p.offboardAsked {
+		p.offboardAsked = true
+		p.confirm = newTypedConfirm(fmt.Sprintf("This also OFFBOARDS %d identit%s (%s): their service accounts are disabled at once and their bindings removed. Offboard them?",
+			len(users), map[bool]string{true: "y", false: "ies"}[len(users) == 1], strings.Join(users, ", ")), p.width)
+		return textinput.Blink
+	}
+	return goTo(stepApply)
+}
+
+// offboarded lists who the plan offboards.
+func offboarded(plan *engine.Plan) []string {
+	var out []string
+	if plan == nil {
+		return nil
+	}
+	for _, c := range plan.Changes {
+		if !c.Offboard || c.Action == engine.ActionNoop {
+			continue
+		}
+		if o := plan.Desired().Offboard(c.Address); o != nil {
+			out = append(out, o.User)
+		}
+	}
+	return out
 }
 
 // changesPhrase is "1 change" or "7 changes".
@@ -249,7 +278,12 @@ func (p *planScreen) view() string {
 	title := fmt.Sprintf("Plan for %s · %s mode · %d users", plan.Project, plan.Mode, len(p.s.cfg.Users()))
 	b.WriteString(st.Title.Render(title) + "   ")
 	if plan.HasChanges() {
-		b.WriteString(st.Add.Render(fmt.Sprintf("+%d to add", n.Add)) + "  " + st.Change.Render(fmt.Sprintf("~%d to change", n.Change)) + "  " + st.Muted.Render(fmt.Sprintf("%d unchanged", n.NoOp)) + "\n\n")
+		b.WriteString(st.Add.Render(fmt.Sprintf("+%d to add", n.Add)) + "  " + st.Change.Render(fmt.Sprintf("~%d to change", n.Change)) + "  ")
+		if n.Destroy > 0 {
+			// Removals in red, with their count (offboarding included).
+			b.WriteString(st.Error.Render(fmt.Sprintf("-%d to remove", n.Destroy)) + "  ")
+		}
+		b.WriteString(st.Muted.Render(fmt.Sprintf("%d unchanged", n.NoOp)) + "\n\n")
 	} else {
 		b.WriteString(st.OK.Render("nothing to change") + "\n\n")
 	}
