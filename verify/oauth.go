@@ -74,7 +74,11 @@ func (r *runner) oauthConsentUser(ctx context.Context, email string) ([]Check, U
 	u.roles = r.dataRolesRow(ScopeUser, email, u.member)
 	row := func(name string) Check { return Check{Scope: ScopeUser, Name: name, Subject: email, Status: Skip} }
 	consent, ident, revoke := row(CheckConsent), row(CheckConsentedIdentity), row(CheckRevoke)
-	rows := func() []Check { return []Check{u.roles, consent, ident, u.probe, revoke} }
+	var domain []Check
+	if dc, ok := r.memberDomainRow(ctx, email); ok {
+		domain = append(domain, dc)
+	}
+	rows := func() []Check { return append(domain, u.roles, consent, ident, u.probe, revoke) }
 	verdict := UserVerdict{Email: email, Tested: true}
 
 	if o.SkipConsent != "" || o.Browser.Open == nil && !o.Consent {

@@ -153,3 +153,29 @@ func TestOAuthConsentNoBrowserSkips(t *testing.T) {
 		t.Fatalf("consent row without a browser: %+v", c)
 	}
 }
+
+// Domain restricted sharing: a user outside the allowed domains gets a
+// failing row (the static check of SPEC §7.5's setup), with or without a
+// client file; without the constraint there is no row.
+func TestOAuthMemberDomainRow(t *testing.T) {
+	w, _ := oauthWorld(t, emulator.OAuthClientSpec{})
+	if rep := w.run(w.opts("alice@acme.com")); hasRow(rep, CheckMemberDomain) {
+		t.Fatal("a row without any domain restriction")
+	}
+	must(t, w.c.SetOrgPolicy(context.Background(), w.project, &gcp.OrgPolicy{Constraint: gcp.ConstraintAllowedPolicyMemberDomains,
+		Rules: []gcp.OrgPolicyRule{{Allowed: []string{"example.com"}}}}))
+	rep := w.run(w.opts("alice@acme.com"))
+	c := rowOf(t, rep, CheckMemberDomain)
+	if c.Status != Fail || !strings.Contains(c.Seen, "allows only example.com") || !rep.Failed() {
+		t.Fatalf("alice@acme.com under example.com only: %+v", c)
+	}
+}
+
+func hasRow(rep *Report, name string) bool {
+	for _, c := range rep.Checks {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}

@@ -20,6 +20,7 @@ type runner struct {
 	project string
 	admin   string // the admin SA's email (impersonation)
 	facts   *projectFacts
+	domains domainPolicy // oauth: iam.allowedPolicyMemberDomains
 	minter  *minter
 }
 
@@ -104,6 +105,9 @@ func Run(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Options) (
 		}
 		for _, email := range users {
 			chk, v := r.oauthUser(email)
+			if dc, ok := r.memberDomainRow(ctx, email); ok {
+				userChecks = append(userChecks, dc)
+			}
 			userChecks = append(userChecks, chk)
 			rep.Users = append(rep.Users, v)
 		}
