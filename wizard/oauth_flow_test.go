@@ -12,11 +12,13 @@ import (
 
 	"github.com/charmbracelet/x/exp/teatest"
 
+	"github.com/fedctl/fedctl/cmdutil"
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/emulator"
 	"github.com/fedctl/fedctl/engine"
 	"github.com/fedctl/fedctl/gcp"
 	"github.com/fedctl/fedctl/internal/consenttest"
+	"github.com/fedctl/fedctl/iostreams"
 	"github.com/fedctl/fedctl/oauthflow"
 	"github.com/fedctl/fedctl/verify"
 )
@@ -24,7 +26,10 @@ import (
 // The oauth path: the client file screen, plan, apply, and on the Verify
 // screen c signs in as the operator through the consent page (answered
 // here by submitting its form), which proves the session end to end.
-func TestFlowOAuthConsentForOperator(t *testing.T) {
+// oauthEmu is an emulated project with a desktop OAuth client (its file
+// written) and a backend whose "browser" answers the consent page by
+// submitting its form (Allow, keeping login_hint's account).
+func oauthEmu(t *testing.T) (*emu, Backend, string, *emulator.OAuthClient) {
 	e := newEmu(t)
 	cl, err := e.srv.CreateOAuthClient(emulator.OAuthClientSpec{Name: "Acme BigQuery"})
 	if err != nil {
@@ -41,6 +46,11 @@ func TestFlowOAuthConsentForOperator(t *testing.T) {
 		Verify:       verify.Options{Sleep: sleep, Now: e.clock.Now},
 		OAuthBrowser: oauthflow.Browser{Name: "test", Open: consenttest.Opener("", "allow")},
 	})
+	return e, backend, file, cl
+}
+
+func TestFlowOAuthConsentForOperator(t *testing.T) {
+	_, backend, file, cl := oauthEmu(t)
 	cfg := &config.Config{Project: "demo-project", Mode: config.ModeOAuth}
 	cfg.OAuth.Users = []string{"operator@example.com"}
 	s := testSession(cfg, backend)
@@ -77,5 +87,37 @@ func TestFlowOAuthConsentForOperator(t *testing.T) {
 	out, _ := io.ReadAll(tm.FinalOutput(t))
 	if strings.Contains(string(out), cl.Secret) {
 		t.Error("the client secret reached the screen")
+	}
+}
+
+// The accessible wizard asks the same: the client file, then whom to sign
+// in as; the consent proves the session.
+func TestAccessibleOAuthConsent(t *testing.T) {
+	_, backend, file, cl := oauthEmu(t)
+	ios, in, out, errOut := iostreams.Test()
+	ios.SetStdinTTY(true)
+	ios.SetStdoutTTY(true)
+	in.WriteString(strings.Join([]string{
+		"",                     // project
+		"3",                    // mode: oauth
+		"operator@example.com", // users
+		"",                     // roles
+		"y",                    // data access logs
+		file,                   // the OAuth client file
+		"y",                    // apply
+		"",                     // sign in as the first user
+	}, "\n") + "\n")
+	f := cmdutil.NewFactory(ios, "test")
+	err := Run(context.Background(), f, &config.Config{Project: "demo-project"}, Options{Accessible: true, Backend: backend})
+	if err != nil {
+		t.Fatalf("Run = %v\nstdout:\n%s\nstderr:\n%s", err, out, errOut)
+	}
+	for _, want := range []string{"consented as operator@example.com", "Session would start as operator@example.com"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out.String()+errOut.String(), cl.Secret) {
+		t.Error("the client secret was printed")
 	}
 }
