@@ -50,7 +50,11 @@ func accessibleVerify(ctx context.Context, p *prompter, s *session, ios *iostrea
 	if !ok || cfg.Mode != config.ModeOAuth || cfg.OAuth.ClientFile == "" || len(users) == 0 {
 		return rep, nil
 	}
-	user, err := p.ask("Sign in as which user to prove a session (Google's consent page opens in your browser)? - to skip", users[0], func(v string) error {
+	def := users[0]
+	if slices.Contains(users, s.operator) {
+		def = s.operator // the person at this terminal
+	}
+	user, err := p.ask("Sign in as which user to prove a session (Google's consent page opens in your browser)? - to skip", def, func(v string) error {
 		if v == "-" || slices.Contains(users, strings.ToLower(v)) {
 			return nil
 		}

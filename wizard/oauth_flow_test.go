@@ -52,8 +52,9 @@ func oauthEmu(t *testing.T) (*emu, Backend, string, *emulator.OAuthClient) {
 func TestFlowOAuthConsentForOperator(t *testing.T) {
 	_, backend, file, cl := oauthEmu(t)
 	cfg := &config.Config{Project: "demo-project", Mode: config.ModeOAuth}
-	cfg.OAuth.Users = []string{"operator@example.com"}
+	cfg.OAuth.Users = []string{"alice@acme.com", "operator@example.com"}
 	s := testSession(cfg, backend)
+	s.operator = "operator@example.com" // gcloud's account: the Verify screen starts with them
 	tm := teatest.NewTestModel(t, newModel(s, stepOAuthClient), teatest.WithInitialTermSize(120, 60))
 	waitFor(t, tm, "The OAuth client")
 	tm.Type(file)

@@ -3,6 +3,7 @@ package wizard
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -174,4 +175,25 @@ func (v *verifyScreen) consentHelp() []key.Binding {
 		return []key.Binding{consentKey}
 	}
 	return nil
+}
+
+// operatorEmail is the email of a user:EMAIL member ("" otherwise).
+func operatorEmail(member string) string {
+	e, ok := strings.CutPrefix(member, "user:")
+	if !ok {
+		return ""
+	}
+	return strings.ToLower(e)
+}
+
+// selectOperator points the Verify screen's user at the signed-in
+// operator when they are one of the users: the person at this terminal is
+// the one who can consent.
+func (v *verifyScreen) selectOperator() {
+	if v.s.cfg.Mode != config.ModeOAuth || v.s.operator == "" {
+		return
+	}
+	if i := slices.Index(v.s.cfg.Users(), v.s.operator); i >= 0 {
+		v.sel = i
+	}
 }

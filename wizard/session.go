@@ -80,6 +80,10 @@ type session struct {
 	// savedPath is where the answers were written, if they were.
 	savedPath string
 
+	// operator is the signed-in operator's email (gcloud's account), when
+	// known: oauth mode's sign-in on the Verify screen starts with them.
+	operator string
+
 	// projectNumber is the project's number once the Project screen read
 	// it (wif members and resource names use it).
 	projectNumber string

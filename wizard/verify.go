@@ -53,7 +53,10 @@ func (v *verifyScreen) setSize(w, h int) {
 	v.render()
 }
 
-func (v *verifyScreen) enter() tea.Cmd { return v.run("") }
+func (v *verifyScreen) enter() tea.Cmd {
+	v.selectOperator()
+	return v.run("")
+}
 
 // run verifies every user (user "") or one user again.
 func (v *verifyScreen) run(user string) tea.Cmd {

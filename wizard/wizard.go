@@ -95,6 +95,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts Optio
 	s.color = ios.ColorEnabled()
 	s.allow = opts.WIFAllow
 	s.onWIFOutputs = opts.WIFOutputs
+	s.operator = operatorEmail(opts.Verifier)
 	if opts.Accessible || getenv("TERM") == "dumb" {
 		return runAccessible(ctx, s, ios)
 	}
