@@ -39,6 +39,12 @@ Minting as the admin is keyless when you hold Token Creator on the admin SA
 (setup --verifier user:YOU); with --admin-key-file it mints with the admin's
 key, as a gateway does. Tokens are never printed unless --show-token.
 
+In oauth mode with --oauth-client FILE, each --user's consent runs as the
+user would: Google's consent page opens in $BROWSER (else the system's
+opener; --consent prints the URL and waits where there is neither), the
+consented account must be the user, the probe runs with the user's own token,
+and the token is revoked unless --keep-token (docs/oauth.md).
+
 With --revoked, the proof of revocation runs alone for each --user (SPEC
 §7.2, docs/lifecycle.md): the SA is disabled or deleted, the admin's mint
 for it is refused, no binding names it, no user-managed key is left. It
