@@ -199,10 +199,19 @@ func (r *runner) consentFix(email string, fe *oauthflow.Error) string {
 }
 
 // oauthVerifyCommand is the verify command line for one user, with the
-// mode and the client file when no configuration file carries them.
+// mode and the client file when neither the invocation nor a configuration
+// file carries them.
 func (r *runner) oauthVerifyCommand(email, extra string) string {
-	if r.cfg.Source() == "" {
-		extra = strings.TrimSpace("--mode oauth --oauth-client " + shellQuote(r.opts.OAuth.ClientFile) + " " + extra)
+	cmd := r.verifyCommand(email, "")
+	if !strings.Contains(cmd, " --config ") {
+		var add []string
+		if !strings.Contains(cmd, " --mode ") {
+			add = append(add, "--mode oauth")
+		}
+		if !strings.Contains(cmd, " --oauth-client ") {
+			add = append(add, "--oauth-client "+shellQuote(r.opts.OAuth.ClientFile))
+		}
+		extra = strings.TrimSpace(strings.Join(add, " ") + " " + extra)
 	}
 	return r.verifyCommand(email, extra)
 }
