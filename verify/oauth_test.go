@@ -81,6 +81,29 @@ func TestOAuthConsentAllowGoogleInstalledFile(t *testing.T) {
 	if got := rowOf(t, rep, CheckProbe).Seen; !strings.Contains(got, "ran as alice@acme.com") {
 		t.Errorf("probe did not run as the user: %s", got)
 	}
+	// BigQuery's audit log names the human, with no delegation chain
+	// (Hoop's gcp_oauth attribution).
+	found := false
+	for _, raw := range w.srv.LogEntries() {
+		var e struct {
+			ProtoPayload struct {
+				ServiceName        string `json:"serviceName"`
+				AuthenticationInfo struct {
+					PrincipalEmail string            `json:"principalEmail"`
+					Delegation     []json.RawMessage `json:"serviceAccountDelegationInfo"`
+				} `json:"authenticationInfo"`
+			} `json:"protoPayload"`
+		}
+		if json.Unmarshal(raw, &e) == nil && e.ProtoPayload.ServiceName == "bigquery.googleapis.com" {
+			found = true
+			if a := e.ProtoPayload.AuthenticationInfo; a.PrincipalEmail != "alice@acme.com" || len(a.Delegation) != 0 {
+				t.Errorf("BigQuery audit entry: principal %q, %d delegates", a.PrincipalEmail, len(a.Delegation))
+			}
+		}
+	}
+	if !found {
+		t.Error("no BigQuery audit entry for the probe")
+	}
 	// The JSON never carries the client secret.
 	var b strings.Builder
 	must(t, RenderJSON(&b, rep))
