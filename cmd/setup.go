@@ -234,6 +234,7 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 			engine.RenderHoopSummaryTo(ios.Out, h, ios.ColorScheme())
 		}
 	}
+	printOAuthRedirect(f, cfg)
 	verr := runVerification(ctx, f, client, cfg, doc, opts.inv)
 	if len(revs) > 0 {
 		if rerr := proveRevoked(ctx, f, client, cfg, revs, &doc.Revoked); rerr != nil && verr == nil {
@@ -249,6 +250,14 @@ func runVerification(ctx context.Context, f *cmdutil.Factory, client *gcp.Client
 		Progress: func(format string, args ...any) { f.Progressf(format+"\n", args...) }})
 	if err != nil {
 		return err
+	}
+	if cfg.Mode == config.ModeOAuth && cfg.OAuth.ClientFile != "" {
+		// The client file's row; the consent rows say how to run them
+		// (verify --consent): setup does not open a browser.
+		if cf, err := cfg.OAuthClient(); err == nil {
+			vopts.OAuth = &verify.OAuthOptions{Client: cf, ClientFile: cfg.OAuth.ClientFile,
+				SkipConsent: "setup opens no browser: the consent is the user's own step"}
+		}
 	}
 	f.Progressf("Verifying…\n")
 	rep, err := verify.Run(ctx, client, cfg, vopts)
