@@ -50,6 +50,16 @@ func NewReader(c *gcp.Client) *Reader {
 // Read calls fn for every event the selection matches, in timestamp order.
 // fn may return ErrStop to end the read; Read then returns nil.
 func (r *Reader) Read(ctx context.Context, sel Selection, fn func(*Event) error) error {
+	return r.read(ctx, sel, "timestamp asc", fn)
+}
+
+// ReadNewestFirst is Read in reverse timestamp order (newest first), as
+// `gcloud logging read` lists entries.
+func (r *Reader) ReadNewestFirst(ctx context.Context, sel Selection, fn func(*Event) error) error {
+	return r.read(ctx, sel, "timestamp desc", fn)
+}
+
+func (r *Reader) read(ctx context.Context, sel Selection, order string, fn func(*Event) error) error {
 	size := r.PageSize
 	if size <= 0 {
 		size = DefaultPageSize
@@ -57,7 +67,7 @@ func (r *Reader) Read(ctx context.Context, sel Selection, fn func(*Event) error)
 	req := &logging.ListLogEntriesRequest{
 		ResourceNames: []string{"projects/" + sel.Project},
 		Filter:        sel.Filter(),
-		OrderBy:       "timestamp asc",
+		OrderBy:       order,
 		PageSize:      size,
 	}
 	var err error
