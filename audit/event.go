@@ -27,7 +27,7 @@ const (
 type Event struct {
 	Time     time.Time `json:"time"`
 	Kind     Kind      `json:"event"`
-	InsertID string    `json:"insertId,omitempty"`
+	InsertID string    `json:"insert_id,omitempty"`
 	Service  string    `json:"service,omitempty"`
 	Method   string    `json:"method,omitempty"`
 
@@ -39,7 +39,7 @@ type Event struct {
 	Via []string `json:"via,omitempty"`
 	// KeyName is the service-account key the principal authenticated with,
 	// when one was used (a key defeats keyless federation).
-	KeyName string `json:"keyName,omitempty"`
+	KeyName string `json:"key_name,omitempty"`
 
 	// Target is the service account a token was minted for (mints).
 	Target string `json:"target,omitempty"`
@@ -49,8 +49,8 @@ type Event struct {
 
 	// Query is the SQL text of a query job; JobType is QUERY, COPY, ...
 	Query   string `json:"query,omitempty"`
-	JobID   string `json:"jobId,omitempty"`
-	JobType string `json:"jobType,omitempty"`
+	JobID   string `json:"job_id,omitempty"`
+	JobType string `json:"job_type,omitempty"`
 	Phase   Phase  `json:"phase,omitempty"`
 
 	// Code and Error are the call's or the job's failure (0 and "" when OK).
@@ -59,12 +59,12 @@ type Event struct {
 
 	// MintedBy is the mint that produced the token a query ran with, when
 	// Correlator could pair them.
-	MintedBy *MintRef `json:"mintedBy,omitempty"`
+	MintedBy *MintRef `json:"minted_by,omitempty"`
 }
 
 // MintRef points at the mint entry a query's token came from.
 type MintRef struct {
-	InsertID string    `json:"insertId"`
+	InsertID string    `json:"insert_id"`
 	Time     time.Time `json:"time"`
 	Caller   string    `json:"caller"`
 }

@@ -12,13 +12,13 @@ type PrincipalStats struct {
 	Principal string `json:"principal"`
 	// TokensMinted counts tokens minted for this principal (as the target
 	// SA); Mints counts the mints it made (as the caller: the admin SA).
-	TokensMinted  int       `json:"tokensMinted"`
+	TokensMinted  int       `json:"tokens_minted"`
 	Mints         int       `json:"mints"`
 	Queries       int       `json:"queries"`
-	FailedQueries int       `json:"failedQueries"`
+	FailedQueries int       `json:"failed_queries"`
 	Bypasses      int       `json:"bypasses"`
-	FirstSeen     time.Time `json:"firstSeen"`
-	LastSeen      time.Time `json:"lastSeen"`
+	FirstSeen     time.Time `json:"first_seen"`
+	LastSeen      time.Time `json:"last_seen"`
 }
 
 // Report accumulates PrincipalStats from a stream of events. A job's

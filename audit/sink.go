@@ -79,52 +79,9 @@ func SinkFilter(project string, fed *Federation) string {
 	return cmp("logName", "=", logName(project, DataAccessLog)) + " AND (" + mints + " OR " + jobs + ")"
 }
 
-// SinkPlan is what `audit sink create` will change.
-type SinkPlan struct {
-	Spec          SinkSpec `json:"-"`
-	CreateDataset bool     `json:"createDataset"`
-	CreateSink    bool     `json:"createSink"`
-	// UpdateSink: the sink exists with another filter or destination.
-	UpdateSink bool `json:"updateSink"`
-	// Writer is the sink's writer identity once known (an existing sink);
-	// GrantWriter says it still lacks WRITER on the dataset (always true
-	// when the sink is yet to be created).
-	Writer      string `json:"writerIdentity,omitempty"`
-	GrantWriter bool   `json:"grantWriter"`
-}
-
-// Empty reports whether nothing needs doing.
-func (p *SinkPlan) Empty() bool {
-	return !p.CreateDataset && !p.CreateSink && !p.UpdateSink && !p.GrantWriter
-}
-
-// Steps describes the plan, one line a change.
-func (p *SinkPlan) Steps() []string {
-	var out []string
-	s := p.Spec
-	if p.CreateDataset {
-		out = append(out, fmt.Sprintf("create dataset %s:%s in %s", s.Project, s.Dataset, s.Location))
-	}
-	if p.CreateSink {
-		out = append(out, fmt.Sprintf("create log sink %s → %s (partitioned tables, unique writer identity)", s.Name, s.Destination()))
-	}
-	if p.UpdateSink {
-		out = append(out, fmt.Sprintf("update log sink %s: destination %s and the federation filter", s.Name, s.Destination()))
-	}
-	if p.GrantWriter {
-		w := p.Writer
-		if w == "" {
-			w = "the sink's writer identity"
-		}
-		out = append(out, fmt.Sprintf("grant WRITER on dataset %s to %s (keeping the other access entries)", s.Dataset, w))
-	}
-	return out
-}
-
-// Sinks plans and applies the sink (SPEC §2 `audit sink create`). Its
-// single-resource operations (GetDataset, CreateDataset, GetSink, ApplySink,
-// GrantWriter, DeleteSink) are also what the engine's setup and teardown
-// run, so that both paths make the sink the same way.
+// Sinks holds the sink's single-resource operations (GetDataset,
+// CreateDataset, GetSink, ApplySink, GrantWriter, DeleteSink): the steps the
+// engine plans and runs for setup, teardown and `audit sink create`.
 type Sinks struct {
 	BigQuery *bqv2.Service
 	Logging  *logging.Service
@@ -158,62 +115,6 @@ func SinkDrift(live *logging.LogSink, s SinkSpec) []string {
 		out = append(out, "partitioned tables")
 	}
 	return out
-}
-
-// Plan reads the live state (nothing is written).
-func (sk *Sinks) Plan(ctx context.Context, s SinkSpec) (*SinkPlan, error) {
-	p := &SinkPlan{Spec: s}
-	ds, err := sk.GetDataset(ctx, s)
-	switch {
-	case gcp.IsNotFound(err):
-		p.CreateDataset = true
-	case err != nil:
-		return nil, err
-	}
-	sink, err := sk.GetSink(ctx, s)
-	switch {
-	case gcp.IsNotFound(err):
-		p.CreateSink, p.GrantWriter = true, true
-		return p, nil
-	case err != nil:
-		return nil, err
-	}
-	p.UpdateSink = len(SinkDrift(sink, s)) > 0
-	p.Writer = WriterEmail(sink.WriterIdentity)
-	p.GrantWriter = p.CreateDataset || (p.Writer != "" && !HasWriter(ds.Access, p.Writer))
-	return p, nil
-}
-
-// SinkResult is what Apply did.
-type SinkResult struct {
-	Writer         string `json:"writerIdentity"`
-	CreatedDataset bool   `json:"createdDataset"`
-	CreatedSink    bool   `json:"createdSink"`
-	UpdatedSink    bool   `json:"updatedSink"`
-	GrantedWriter  bool   `json:"grantedWriter"`
-}
-
-// Apply makes the planned changes. Each step re-checks the live state, so
-// Apply is idempotent and safe against a concurrent run.
-func (sk *Sinks) Apply(ctx context.Context, p *SinkPlan) (*SinkResult, error) {
-	s := p.Spec
-	res := &SinkResult{}
-	var ds *bqv2.Dataset
-	if p.CreateDataset {
-		var err error
-		if ds, err = sk.CreateDataset(ctx, s); err != nil {
-			return res, err
-		}
-		res.CreatedDataset = ds != nil
-	}
-	sink, err := sk.ApplySink(ctx, s, p.CreateSink, p.UpdateSink)
-	if err != nil {
-		return res, err
-	}
-	res.CreatedSink, res.UpdatedSink = sink.Created, sink.Updated
-	res.Writer = sink.Writer
-	res.GrantedWriter, err = sk.GrantWriter(ctx, s, res.Writer, ds)
-	return res, err
 }
 
 // GetDataset reads the sink's dataset (a gcp.IsNotFound error when absent).

@@ -5,106 +5,10 @@ import (
 	"testing"
 	"time"
 
-	bqv2 "google.golang.org/api/bigquery/v2"
 	logging "google.golang.org/api/logging/v2"
 
 	"github.com/fedctl/fedctl/emulator"
 )
-
-const wantWriter = "service-123456789012@gcp-sa-logging.iam.gserviceaccount.com"
-
-func TestSinkCreateKeepsAccessAndIsIdempotent(t *testing.T) {
-	e := newEnv(t, emulator.Options{})
-	bq := e.c.BigQueryAPI
-	// The dataset exists with access entries of its own.
-	_, err := bq.Datasets.Insert(testProject, &bqv2.Dataset{
-		DatasetReference: &bqv2.DatasetReference{ProjectId: testProject, DatasetId: "audit_logs"}, Location: "US",
-		Access: []*bqv2.DatasetAccess{
-			{Role: "OWNER", UserByEmail: "operator@example.com"},
-			{Role: "READER", GroupByEmail: "analysts@acme.com"},
-		}}).Do()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fed := impersonationFederation(t, "alice@acme.com")
-	spec := SinkSpec{Project: testProject, Name: "fedctl-federation-audit", Dataset: "audit_logs", Location: "US",
-		Filter: SinkFilter(testProject, fed)}
-	sk := &Sinks{BigQuery: bq, Logging: e.c.Logging}
-
-	plan, err := sk.Plan(e.ctx, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if plan.CreateDataset || !plan.CreateSink || !plan.GrantWriter || len(plan.Steps()) != 2 {
-		t.Fatalf("first plan = %+v %v", plan, plan.Steps())
-	}
-	res, err := sk.Apply(e.ctx, plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.CreatedSink || !res.GrantedWriter || res.Writer != wantWriter {
-		t.Errorf("apply = %+v", res)
-	}
-	sink, err := e.c.Logging.Projects.Sinks.Get("projects/" + testProject + "/sinks/fedctl-federation-audit").Do()
-	if err != nil || sink.Filter != spec.Filter || sink.Destination != spec.Destination() || !sink.BigqueryOptions.UsePartitionedTables {
-		t.Fatalf("sink = %+v, %v", sink, err)
-	}
-	ds, err := bq.Datasets.Get(testProject, "audit_logs").Do()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var entries []string
-	for _, a := range ds.Access {
-		entries = append(entries, a.Role+" "+a.UserByEmail+a.GroupByEmail)
-	}
-	got := strings.Join(entries, ",")
-	for _, want := range []string{"OWNER operator@example.com", "READER analysts@acme.com", "WRITER " + wantWriter} {
-		if !strings.Contains(got, want) {
-			t.Errorf("access %s lacks %q", got, want)
-		}
-	}
-
-	// Again: nothing to do, nothing written.
-	e.ts.ResetStats()
-	plan, err = sk.Plan(e.ctx, spec)
-	if err != nil || !plan.Empty() {
-		t.Fatalf("second plan = %+v, %v", plan, err)
-	}
-	if res, err = sk.Apply(e.ctx, plan); err != nil || res.GrantedWriter || res.CreatedSink || res.UpdatedSink {
-		t.Fatalf("second apply = %+v, %v", res, err)
-	}
-	if w := e.ts.Stats().Writes; w != 0 {
-		t.Errorf("idempotent run made %d writes: %v", w, e.ts.Stats())
-	}
-
-	// A changed filter updates the sink in place.
-	spec.Filter = SinkFilter(testProject, impersonationFederation(t))
-	spec.Filter += ` AND severity>=INFO`
-	plan, _ = sk.Plan(e.ctx, spec)
-	if !plan.UpdateSink || plan.CreateSink || plan.GrantWriter {
-		t.Fatalf("changed-filter plan = %+v", plan)
-	}
-	if res, err = sk.Apply(e.ctx, plan); err != nil || !res.UpdatedSink {
-		t.Fatalf("update = %+v, %v", res, err)
-	}
-}
-
-func TestSinkCreatesDataset(t *testing.T) {
-	e := newEnv(t, emulator.Options{})
-	sk := &Sinks{BigQuery: e.c.BigQueryAPI, Logging: e.c.Logging}
-	spec := SinkSpec{Project: testProject, Name: "s", Dataset: "fresh", Location: "EU", Filter: SinkFilter(testProject, impersonationFederation(t))}
-	plan, err := sk.Plan(e.ctx, spec)
-	if err != nil || !plan.CreateDataset || !plan.CreateSink {
-		t.Fatalf("plan = %+v, %v", plan, err)
-	}
-	if _, err := sk.Apply(e.ctx, plan); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := e.c.BigQueryAPI.Datasets.Get(testProject, "fresh").Do()
-	if err != nil || ds.Location != "EU" || !HasWriter(ds.Access, wantWriter) {
-		t.Fatalf("dataset = %+v, %v", ds, err)
-	}
-}
 
 func TestSinkFilter(t *testing.T) {
 	f := SinkFilter(testProject, impersonationFederation(t))

@@ -50,31 +50,33 @@ func NewReader(c *gcp.Client) *Reader {
 // Read calls fn for every event the selection matches, in timestamp order.
 // fn may return ErrStop to end the read; Read then returns nil.
 func (r *Reader) Read(ctx context.Context, sel Selection, fn func(*Event) error) error {
-	return r.read(ctx, sel, "timestamp asc", fn)
+	return r.readOrdered(ctx, sel, "timestamp asc", fn)
 }
 
 // ReadNewestFirst is Read in reverse timestamp order (newest first), as
 // `gcloud logging read` lists entries.
 func (r *Reader) ReadNewestFirst(ctx context.Context, sel Selection, fn func(*Event) error) error {
-	return r.read(ctx, sel, "timestamp desc", fn)
+	return r.readOrdered(ctx, sel, "timestamp desc", fn)
 }
 
-func (r *Reader) read(ctx context.Context, sel Selection, order string, fn func(*Event) error) error {
-	size := r.PageSize
-	if size <= 0 {
-		size = DefaultPageSize
-	}
+func (r *Reader) readOrdered(ctx context.Context, sel Selection, order string, fn func(*Event) error) error {
 	req := &logging.ListLogEntriesRequest{
 		ResourceNames: []string{"projects/" + sel.Project},
 		Filter:        sel.Filter(),
 		OrderBy:       order,
-		PageSize:      size,
+		PageSize:      r.pageSize(),
 	}
+	return r.read(ctx, req, sel.Match, fn)
+}
+
+// read pages through req, calling fn for each parsed event match accepts;
+// fn's ErrStop ends it cleanly.
+func (r *Reader) read(ctx context.Context, req *logging.ListLogEntriesRequest, match func(*Event) bool, fn func(*Event) error) error {
 	var err error
 	if r.HTTP != nil {
-		err = r.readRaw(ctx, req, sel, fn)
+		err = r.readRaw(ctx, req, match, fn)
 	} else {
-		err = r.readClient(ctx, req, sel, fn)
+		err = r.readClient(ctx, req, match, fn)
 	}
 	if errors.Is(err, ErrStop) {
 		return nil
@@ -83,7 +85,7 @@ func (r *Reader) read(ctx context.Context, sel Selection, order string, fn func(
 }
 
 // readRaw pages through entries.list on the streaming path.
-func (r *Reader) readRaw(ctx context.Context, req *logging.ListLogEntriesRequest, sel Selection, fn func(*Event) error) error {
+func (r *Reader) readRaw(ctx context.Context, req *logging.ListLogEntriesRequest, match func(*Event) bool, fn func(*Event) error) error {
 	base := r.BaseURL
 	if base == "" && r.Logging != nil {
 		base = r.Logging.BasePath
@@ -93,7 +95,7 @@ func (r *Reader) readRaw(ctx context.Context, req *logging.ListLogEntriesRequest
 	}
 	for {
 		next, err := listEntriesPage(ctx, r.HTTP, base, req, func(ev *Event, err error) error {
-			return r.deliver(&sel, fn, ev, err)
+			return r.deliver(match, fn, ev, err)
 		})
 		// As the client's Pages: on until a page comes without a token
 		// (a page may be empty and still have one).
@@ -105,12 +107,12 @@ func (r *Reader) readRaw(ctx context.Context, req *logging.ListLogEntriesRequest
 }
 
 // readClient pages through entries.list with the generated client.
-func (r *Reader) readClient(ctx context.Context, req *logging.ListLogEntriesRequest, sel Selection, fn func(*Event) error) error {
+func (r *Reader) readClient(ctx context.Context, req *logging.ListLogEntriesRequest, match func(*Event) bool, fn func(*Event) error) error {
 	return r.Logging.Entries.List(req).Pages(ctx, func(resp *logging.ListLogEntriesResponse) error {
 		for i, le := range resp.Entries {
 			ev, err := FromLogEntry(le)
 			resp.Entries[i] = nil // let the page's entries go as soon as they are read
-			if err := r.deliver(&sel, fn, ev, err); err != nil {
+			if err := r.deliver(match, fn, ev, err); err != nil {
 				return err
 			}
 		}
@@ -118,14 +120,14 @@ func (r *Reader) readClient(ctx context.Context, req *logging.ListLogEntriesRequ
 	})
 }
 
-// deliver hands a parsed entry to fn if sel wants it; an entry that did
+// deliver hands a parsed entry to fn if match wants it; an entry that did
 // not parse is counted and passed over.
-func (r *Reader) deliver(sel *Selection, fn func(*Event) error, ev *Event, err error) error {
+func (r *Reader) deliver(match func(*Event) bool, fn func(*Event) error, ev *Event, err error) error {
 	if err != nil {
 		r.Skipped++
 		return nil
 	}
-	if !sel.Match(ev) {
+	if !match(ev) {
 		return nil
 	}
 	return fn(ev)

@@ -1,16 +1,14 @@
 package cmd
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
-	"github.com/fedctl/fedctl/audit"
 	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/config"
 )
 
 type auditEnableOptions struct {
-	yes, dryRun bool
+	plan planFlags
 }
 
 func newAuditEnableCmd(f *cmdutil.Factory) *cobra.Command {
@@ -28,83 +26,35 @@ iamcredentials.googleapis.com, which can only be enabled through
 iam.googleapis.com (or allServices); BigQuery's job entries are Data Access
 logs too.
 
-Shows the change first; asks on a terminal, or pass --yes. Idempotent.`,
+The change is a plan, as setup's (text, or with --output json the same
+document as setup's plan and apply); asks on a terminal, or pass --yes.
+Idempotent: "No changes." once enabled.`,
 		Example: `  fedctl audit enable --dry-run
+  fedctl audit enable --dry-run --detailed-exitcode
   fedctl audit enable --yes`,
 		Args: cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runAuditEnable(cmd, f, opts) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			project, err := f.Project()
+			if err != nil {
+				return err
+			}
+			return runAuditEnable(cmd, f, project, opts)
+		},
 	}
-	cmd.Flags().BoolVar(&opts.yes, "yes", false, "Apply without asking")
-	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "Show the change and make none")
+	addPlanFlags(cmd, &opts.plan)
 	return cmd
 }
 
-type auditEnableJSON struct {
-	Project        string            `json:"project"`
-	Changes        []audit.LogChange `json:"changes"`
-	AlreadyEnabled bool              `json:"alreadyEnabled"`
-	Applied        bool              `json:"applied"`
-	DryRun         bool              `json:"dryRun,omitempty"`
-}
-
-func runAuditEnable(cmd *cobra.Command, f *cmdutil.Factory, opts *auditEnableOptions) error {
+func runAuditEnable(cmd *cobra.Command, f *cmdutil.Factory, project string, opts *auditEnableOptions) error {
 	ctx := cmd.Context()
-	project, err := f.Project()
+	_, eng, err := newEngine(ctx, f, &config.Config{Project: project})
 	if err != nil {
 		return err
 	}
-	client, err := f.GCP(ctx)
+	f.Progressf("Reading the IAM policy of project %s…\n", project)
+	plan, err := eng.PlanAuditEnable(ctx, project)
 	if err != nil {
 		return err
 	}
-	res := client.ProjectPolicy(project)
-	plan, err := audit.PlanEnable(ctx, res)
-	if err != nil {
-		return err
-	}
-	out := auditEnableJSON{Project: project, Changes: plan.Changes, AlreadyEnabled: len(plan.Changes) == 0, DryRun: opts.dryRun}
-	if out.Changes == nil {
-		out.Changes = []audit.LogChange{}
-	}
-	ios := f.IOStreams
-	if len(plan.Changes) == 0 {
-		if f.Output().IsJSON() {
-			return cmdutil.PrintJSON(ios.Out, out)
-		}
-		fmt.Fprintf(ios.Out, "Data Access audit logs are already enabled for %s on project %s; nothing to change.\n",
-			"iam.googleapis.com and bigquery.googleapis.com", project)
-		return nil
-	}
-	// The change goes where the user reads it: stdout for text; with JSON
-	// stdout carries the one document, so the diff goes to stderr.
-	diffOut := ios.Out
-	if f.Output().IsJSON() {
-		diffOut = ios.ErrOut
-	}
-	fmt.Fprintf(diffOut, "Project %s IAM policy, audit logging:\n%s", project, audit.AuditConfigDiff(plan.Before, plan.After))
-	if opts.dryRun {
-		if f.Output().IsJSON() {
-			return cmdutil.PrintJSON(ios.Out, out)
-		}
-		fmt.Fprintln(ios.Out, "Dry run: nothing changed.")
-		return nil
-	}
-	if err := confirmWrite(ctx, f, opts.yes, "Enable these Data Access audit logs?"); err != nil {
-		return err
-	}
-	wrote, err := audit.ApplyEnable(ctx, client, res)
-	if err != nil {
-		return err
-	}
-	out.Applied = wrote
-	if f.Output().IsJSON() {
-		return cmdutil.PrintJSON(ios.Out, out)
-	}
-	cs := ios.ColorScheme()
-	if wrote {
-		fmt.Fprintf(ios.Out, "%s Data Access audit logs enabled for iam.googleapis.com and bigquery.googleapis.com.\n", cs.SuccessIcon())
-	} else {
-		fmt.Fprintf(ios.Out, "%s Already enabled (changed meanwhile); nothing written.\n", cs.SuccessIcon())
-	}
-	return nil
+	return runPlan(ctx, f, eng, plan, opts.plan, "Enable these Data Access audit logs?", nil)
 }

@@ -55,7 +55,7 @@ func TestAuditEnableConfirmsOnTerminal(t *testing.T) {
 		if code != tc.code {
 			t.Fatalf("answer %q: exit %d, want %d\n%s\n%s", tc.answer, code, tc.code, out, errOut)
 		}
-		if !strings.Contains(errOut.String(), "Enable these Data Access audit logs?") || !strings.Contains(out.String(), "+ - service: bigquery.googleapis.com") {
+		if !strings.Contains(errOut.String(), "Enable these Data Access audit logs?") || !strings.Contains(out.String(), "+ audit log bigquery.googleapis.com: DATA_WRITE") {
 			t.Errorf("no diff or prompt:\nstdout:\n%s\nstderr:\n%s", out, errOut)
 		}
 		wrote := srv.Stats().ByRoute["cloudresourcemanager.projects.setIamPolicy"] - before

@@ -22,7 +22,7 @@ func newAuditSinkCmd(f *cmdutil.Factory) *cobra.Command {
 type auditSinkOptions struct {
 	af                      auditFedFlags
 	name, dataset, location string
-	yes, dryRun             bool
+	plan                    planFlags
 }
 
 func newAuditSinkCreateCmd(f *cmdutil.Factory) *cobra.Command {
@@ -37,7 +37,8 @@ the BigQuery jobs of the federated principals. The sink gets a unique writer
 identity, which is granted WRITER on the dataset (keeping the dataset's
 other access entries). Idempotent: a second run changes nothing.
 
-Prints the SQL that reads the exported, partitioned tables.`,
+The changes are a plan, as setup's (the same resources setup makes with
+audit.sink); prints the SQL that reads the exported, partitioned tables.`,
 		Example: `  fedctl audit sink create --dry-run
   fedctl audit sink create --dataset audit_logs --location EU --yes`,
 		Args: cmdutil.NoArgs,
@@ -48,18 +49,8 @@ Prints the SQL that reads the exported, partitioned tables.`,
 	fl.StringVar(&opts.name, "name", "", "Sink `ID` (default fedctl-federation-audit)")
 	fl.StringVar(&opts.dataset, "dataset", "", "Destination dataset `ID` (default audit_logs)")
 	fl.StringVar(&opts.location, "location", "", "Location of a new dataset (default US)")
-	fl.BoolVar(&opts.yes, "yes", false, "Apply without asking")
-	fl.BoolVar(&opts.dryRun, "dry-run", false, "Show the changes and make none")
+	addPlanFlags(cmd, &opts.plan)
 	return cmd
-}
-
-type auditSinkJSON struct {
-	Sink        string            `json:"sink"`
-	Destination string            `json:"destination"`
-	Filter      string            `json:"filter"`
-	Plan        *audit.SinkPlan   `json:"plan"`
-	Result      *audit.SinkResult `json:"result,omitempty"`
-	SQL         string            `json:"sql"`
 }
 
 func runAuditSinkCreate(cmd *cobra.Command, f *cmdutil.Factory, opts *auditSinkOptions) error {
@@ -88,52 +79,22 @@ func runAuditSinkCreate(cmd *cobra.Command, f *cmdutil.Factory, opts *auditSinkO
 	spec := audit.SinkSpec{Project: cfg.Project, Name: sinkCfg.Name, Dataset: sinkCfg.Dataset, Location: sinkCfg.Location,
 		Filter: audit.SinkFilter(cfg.Project, fed)}
 	ctx := cmd.Context()
-	client, err := f.GCP(ctx)
+	_, eng, err := newEngine(ctx, f, cfg)
 	if err != nil {
 		return err
 	}
-	sinks := &audit.Sinks{BigQuery: client.BigQueryAPI, Logging: client.Logging}
-	plan, err := sinks.Plan(ctx, spec)
+	f.Progressf("Reading the audit sink of project %s…\n", cfg.Project)
+	plan, err := eng.PlanAuditSink(ctx, spec)
 	if err != nil {
 		return err
 	}
-	ios := f.IOStreams
-	jsonOut := f.Output().IsJSON()
-	out := auditSinkJSON{Sink: spec.Name, Destination: spec.Destination(), Filter: spec.Filter, Plan: plan,
-		SQL: audit.EventsSQL(cfg.Project, spec.Dataset)}
-	info := ios.Out
-	if jsonOut {
-		info = ios.ErrOut
+	// The summary after an apply shows the SQL; with nothing to apply it
+	// is still what the operator came for.
+	showSQL := func() {
+		if !plan.HasChanges() {
+			fmt.Fprintf(f.IOStreams.Out, "\nQuery the exported trail (tables appear once the first entries are exported):\n\n%s\n",
+				audit.EventsSQL(cfg.Project, spec.Dataset))
+		}
 	}
-	cs := ios.ColorScheme()
-	if plan.Empty() {
-		fmt.Fprintf(info, "%s Sink %s → %s is set up; nothing to change.\n", cs.SuccessIcon(), spec.Name, spec.Destination())
-	} else {
-		fmt.Fprintf(info, "Changes for project %s:\n", cfg.Project)
-		for _, s := range plan.Steps() {
-			fmt.Fprintf(info, "  + %s\n", s)
-		}
-		fmt.Fprintf(info, "Sink filter:\n  %s\n", spec.Filter)
-		if opts.dryRun {
-			if jsonOut {
-				return cmdutil.PrintJSON(ios.Out, out)
-			}
-			fmt.Fprintln(info, "Dry run: nothing changed.")
-			return nil
-		}
-		if err := confirmWrite(ctx, f, opts.yes, "Create the audit sink?"); err != nil {
-			return err
-		}
-		res, err := sinks.Apply(ctx, plan)
-		if err != nil {
-			return err
-		}
-		out.Result = res
-		fmt.Fprintf(info, "%s Sink %s writes as %s, which has WRITER on dataset %s.\n", cs.SuccessIcon(), spec.Name, res.Writer, spec.Dataset)
-	}
-	if jsonOut {
-		return cmdutil.PrintJSON(ios.Out, out)
-	}
-	fmt.Fprintf(ios.Out, "\nQuery the exported trail (tables appear once the first entries are exported):\n\n%s\n", out.SQL)
-	return nil
+	return runPlan(ctx, f, eng, plan, opts.plan, "Create the audit sink?", showSQL)
 }

@@ -26,15 +26,30 @@ func TestAuditEndToEnd(t *testing.T) {
 	if !strings.Contains(r.stderr, "--yes") {
 		t.Errorf("no --yes hint: %s", r.stderr)
 	}
+	writes := srv.Stats().Writes
 	r = must(runFed(t, srv, "audit", "enable", "--dry-run"), 0)
-	if !strings.Contains(r.stdout, "+ - service: iam.googleapis.com") || !strings.Contains(r.stdout, "Dry run") {
+	if !strings.Contains(r.stdout, "fedctl audit enable will perform") || !strings.Contains(r.stdout, "iam.googleapis.com") ||
+		!strings.Contains(r.stdout, "Plan: 0 to add, 1 to change, 0 to destroy.") || srv.Stats().Writes != writes {
 		t.Errorf("dry run:\n%s", r.stdout)
+	}
+	must(runFed(t, srv, "audit", "enable", "--dry-run", "--detailed-exitcode"), 4)
+	r = must(runFed(t, srv, "--output", "json", "audit", "enable", "--dry-run"), 0)
+	var ej struct {
+		Plan struct {
+			Operation string `json:"operation"`
+			Summary   struct{ Change int }
+		} `json:"plan"`
+		Apply any `json:"apply"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &ej); err != nil || ej.Plan.Operation != "audit_enable" || ej.Plan.Summary.Change != 1 || ej.Apply != nil {
+		t.Errorf("json dry run: %v %+v\n%s", err, ej, r.stdout)
 	}
 	must(runFed(t, srv, "audit", "enable", "--yes"), 0)
 	r = must(runFed(t, srv, "audit", "enable", "--yes"), 0)
-	if !strings.Contains(r.stdout, "already enabled") {
+	if !strings.Contains(r.stdout, "No changes. The Data Access audit logs are already enabled.") {
 		t.Errorf("second enable:\n%s", r.stdout)
 	}
+	must(runFed(t, srv, "audit", "enable", "--dry-run", "--detailed-exitcode"), 0)
 
 	must(runFed(t, srv, "verify", "--users", "alice@acme.com", "--all"), 0)
 
@@ -86,12 +101,13 @@ func TestAuditEndToEnd(t *testing.T) {
 	}
 
 	r = must(runFed(t, srv, "audit", "sink", "create", "--yes"), 0)
-	if !strings.Contains(r.stdout, "create dataset demo-project:audit_logs") || !strings.Contains(r.stdout, "cloudaudit_googleapis_com_data_access") {
+	if !strings.Contains(r.stdout, `+ bigquery_dataset["audit_logs"]`) || !strings.Contains(r.stdout, "cloudaudit_googleapis_com_data_access") {
 		t.Errorf("sink create:\n%s", r.stdout)
 	}
 	before := srv.Stats().Writes
 	r = must(runFed(t, srv, "audit", "sink", "create", "--yes"), 0)
-	if !strings.Contains(r.stdout, "nothing to change") || srv.Stats().Writes != before {
+	if !strings.Contains(r.stdout, "No changes. The audit log sink is set up.") || !strings.Contains(r.stdout, "cloudaudit_googleapis_com_data_access") ||
+		srv.Stats().Writes != before {
 		t.Errorf("second sink create wrote (%d → %d):\n%s", before, srv.Stats().Writes, r.stdout)
 	}
 }

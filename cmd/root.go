@@ -44,6 +44,9 @@ through whom.`,
 			if f.Globals.Sandbox && f.Globals.APIEndpoint != "" {
 				return cmdutil.FlagErrorf("--sandbox and --api-endpoint cannot be used together")
 			}
+			if err := checkGlobalConflicts(&f.Globals); err != nil {
+				return err
+			}
 			return nil
 		},
 	}
@@ -74,6 +77,7 @@ through whom.`,
 		newVerifyCmd(f),
 		newTokenCmd(f),
 		newAuditCmd(f),
+		newKeysCmd(f),
 		newSandboxCmd(f),
 		newVersionCmd(f),
 	)

@@ -87,7 +87,7 @@ func runWizard(cmd *cobra.Command, f *cmdutil.Factory, opts *setupOptions) error
 	if err != nil {
 		return err
 	}
-	if err := ff.checkCredConfig(); err != nil {
+	if err := ff.checkCredConfig(f); err != nil {
 		return err
 	}
 	ctx := cmd.Context()
@@ -133,6 +133,8 @@ type setupJSON struct {
 	Plan          *engine.PlanJSON `json:"plan"`
 	Apply         *engine.Summary  `json:"apply"`
 	Verify        *verify.Report   `json:"verify"`
+	// Revoked is the proof of revocation of the users the plan offboarded.
+	Revoked *verify.Report `json:"revoked,omitempty"`
 }
 
 func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts *setupOptions) (err error) {
@@ -181,7 +183,9 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 		}
 	}
 
+	var revs []verify.Revocation
 	if plan.HasChanges() {
+		revs = heldTokens(ctx, f, client, cfg, plan)
 		res, err := eng.Apply(ctx, plan)
 		doc.Apply = engine.NewSummary(res)
 		if err == nil {
@@ -192,6 +196,7 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 			if rerr := engine.RenderSummaryText(ios.Out, doc.Apply, ios.ColorScheme()); rerr != nil {
 				return rerr
 			}
+			renderUndo(f, plan)
 		}
 		if err != nil {
 			return err
@@ -208,7 +213,13 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 			engine.RenderWIFOutputsTo(ios.Out, out, ios.ColorScheme())
 		}
 	}
-	return runVerification(ctx, f, client, cfg, doc)
+	verr := runVerification(ctx, f, client, cfg, doc)
+	if len(revs) > 0 {
+		if rerr := proveRevoked(ctx, f, client, cfg, revs, &doc.Revoked); rerr != nil && verr == nil {
+			verr = rerr
+		}
+	}
+	return verr
 }
 
 // runVerification runs the SPEC §3 table for every user after setup.

@@ -202,6 +202,9 @@ func TestTeardownLeavesForeignAndNeedsYes(t *testing.T) {
 	if r := runFed(t, srv, append([]string{"setup", "--yes"}, users...)...); r.code != 0 {
 		t.Fatalf("setup: exit %d\n%s", r.code, r.stderr)
 	}
+	// A full teardown needs no users: it finds what the federation owns by
+	// its marks (--users on teardown names users to offboard).
+	users = []string{"--verifier", "user:operator@example.com"}
 	r := runFed(t, srv, append([]string{"teardown"}, users...)...)
 	if r.code != cmdutil.ExitUsage || !strings.Contains(r.stderr, "--yes") || !strings.Contains(r.stdout, "- service_account.admin") {
 		t.Errorf("teardown without --yes: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)

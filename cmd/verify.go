@@ -18,6 +18,7 @@ type verifyOptions struct {
 	all        bool
 	probeQuery string
 	showToken  bool
+	revoked    bool
 	// wif: a subject token (live exchange) or claims (local evaluation).
 	subjectTokenFile, claimsFile string
 }
@@ -37,10 +38,16 @@ Minting as the admin is keyless when you hold Token Creator on the admin SA
 (setup --verifier user:YOU); with --admin-key-file it mints with the admin's
 key, as a gateway does. Tokens are never printed unless --show-token.
 
+With --revoked, the proof of revocation runs alone for each --user (SPEC
+§7.2, docs/lifecycle.md): the SA is disabled or deleted, the admin's mint
+for it is refused, no binding names it, no user-managed key is left. It
+exits 3 while the identity still has access.
+
 Exits 0 when every check passes (warnings allowed), 3 when any fails.`,
 		Example: `  fedctl verify --all
   fedctl verify --user alice@acme.com --user bob@acme.com
-  fedctl verify --config federation.yaml --all --output json`,
+  fedctl verify --config federation.yaml --all --output json
+  fedctl verify --revoked --user bob@acme.com`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runVerify(cmd, f, opts)
@@ -54,7 +61,9 @@ Exits 0 when every check passes (warnings allowed), 3 when any fails.`,
 	fl.BoolVar(&opts.showToken, "show-token", false, "Print the minted tokens (secrets!)")
 	fl.StringVar(&opts.subjectTokenFile, "subject-token-file", "", "wif: a JWT from the workload's IdP (`FILE`): evaluated locally, then exchanged (STS → impersonation → probe)")
 	fl.StringVar(&opts.claimsFile, "claims", "", "wif: a token's claims as a JSON `FILE`: evaluated locally (issuer, audience, expiry, mapping, condition, binding)")
+	fl.BoolVar(&opts.revoked, "revoked", false, "Prove each --user's access is revoked (offboarded): exit 3 while access remains")
 	cmd.MarkFlagsMutuallyExclusive("subject-token-file", "claims")
+	cmd.MarkFlagsMutuallyExclusive("revoked", "all")
 	return cmd
 }
 
@@ -67,6 +76,9 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 		return err
 	}
 	users := opts.users
+	if opts.revoked && len(users) == 0 {
+		return cmdutil.FlagErrorf("--revoked needs --user EMAIL (repeatable): whose revocation to prove")
+	}
 	if opts.all {
 		if users = cfg.Users(); len(users) == 0 {
 			return cmdutil.FlagErrorf("--all: the configuration lists no users (pass --users, --users-file or --config)")
@@ -90,7 +102,15 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 	if len(users) > 0 {
 		f.Progressf("Verifying %d identit%s in %s…\n", len(users), plural(len(users), "y", "ies"), cfg.Project)
 	}
-	rep, err := verify.Run(ctx, client, cfg, vo)
+	var rep *verify.Report
+	if opts.revoked {
+		if cfg.Mode == config.ModeWIF {
+			return cmdutil.FlagErrorf("--revoked: wif mode has no per-user identities to prove revoked")
+		}
+		rep, err = verify.RunRevoked(ctx, client, cfg, vo, verify.RevocationsFor(cfg, users))
+	} else {
+		rep, err = verify.Run(ctx, client, cfg, vo)
+	}
 	if err != nil {
 		return err
 	}

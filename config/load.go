@@ -102,6 +102,8 @@ func parse(name string, data []byte) (*Config, error) {
 // normalizeUsers lowercases and deduplicates every users list, noting drops.
 func (c *Config) normalizeUsers() {
 	var notes []string
+	c.MixedCaseUsers = append(c.MixedCaseUsers, MixedCase(c.Impersonation.Users)...)
+	c.MixedCaseUsers = append(c.MixedCaseUsers, MixedCase(c.OAuth.Users)...)
 	c.Impersonation.Users, notes = NormalizeUsers(c.Impersonation.Users)
 	c.Notes = append(c.Notes, notes...)
 	c.OAuth.Users, notes = NormalizeUsers(c.OAuth.Users)

@@ -93,3 +93,14 @@ func NormalizeUsers(users []string) ([]string, []string) {
 	}
 	return out, notes
 }
+
+// MixedCase lists the users whose email is not written in lowercase.
+func MixedCase(users []string) []string {
+	var out []string
+	for _, u := range users {
+		if u = strings.TrimSpace(u); u != strings.ToLower(u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}

@@ -61,6 +61,7 @@ func (e *PreflightError) Error() string {
 // flagFor maps a YAML key path (indexes stripped) to its flag.
 var flagFor = map[string]string{
 	"project":                             "--project",
+	"name":                                "--name",
 	"mode":                                "--mode",
 	"impersonation.admin_service_account": "--admin-sa",
 	"impersonation.identity_template":     "--template",
@@ -113,6 +114,9 @@ func (c *Config) Validate() error {
 	v := &validator{c: &cc}
 	c = &cc
 	v.project()
+	if why := FederationNameProblem(c.FederationName()); why != "" {
+		v.add("name", c.Name, why, "use 1–30 lowercase letters, digits and '-', e.g. "+DefaultName+" or hoop-prod")
+	}
 	v.common()
 	switch c.effectiveMode() {
 	case ModeImpersonation:
@@ -164,6 +168,9 @@ func (v *validator) common() {
 	}
 	if c.Wait < 0 {
 		v.add("wait", c.Wait.String(), "is negative", "use a duration such as 2m, or omit it for the default")
+	}
+	if c.HoopPolicy != "" && c.effectiveMode() == ModeWIF {
+		v.add("hoop_policy", c.HoopPolicy, "Hoop has no federation provider for Workload Identity Federation (its providers are gcp_iam for impersonation and gcp_oauth for oauth)", "remove --hoop-policy, or use --mode impersonation or --mode oauth")
 	}
 	if c.AdminKeyFile != "" && c.effectiveMode() != ModeImpersonation {
 		v.add("admin_key_file", c.AdminKeyFile, fmt.Sprintf("only impersonation mode has an admin SA (mode is %s)", c.effectiveMode()), "remove --admin-key-file")
@@ -322,4 +329,15 @@ func joinAnd(s []string) string {
 		return strings.Join(s, "")
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+var federationNameRE = lazyregexp.New(`^[a-z0-9-]{1,30}$`)
+
+// FederationNameProblem says what is wrong with a federation name ("" when
+// it is valid: 1–30 of [a-z0-9-], SPEC §7.1).
+func FederationNameProblem(name string) string {
+	if !federationNameRE.MatchString(name) {
+		return "is not a federation name (1–30 of a-z, 0-9 and '-')"
+	}
+	return ""
 }

@@ -6,60 +6,6 @@ import (
 	"time"
 )
 
-// rolePermissions lists, for the predefined roles fedctl's world touches, the
-// permissions the emulator checks. Basic roles owner and editor hold all of
-// them (real editors lack some IAM admin permissions; none checked here).
-var rolePermissions = map[string][]string{
-	"roles/iam.serviceAccountTokenCreator": {
-		"iam.serviceAccounts.getAccessToken", "iam.serviceAccounts.getOpenIdToken",
-		"iam.serviceAccounts.implicitDelegation", "iam.serviceAccounts.signBlob", "iam.serviceAccounts.signJwt",
-		"iam.serviceAccounts.get", "iam.serviceAccounts.list",
-	},
-	"roles/iam.serviceAccountOpenIdTokenCreator": {"iam.serviceAccounts.getOpenIdToken"},
-	"roles/iam.workloadIdentityUser": {
-		"iam.serviceAccounts.getAccessToken", "iam.serviceAccounts.getOpenIdToken",
-		"iam.serviceAccounts.signBlob", "iam.serviceAccounts.signJwt", "iam.serviceAccounts.get",
-	},
-	"roles/iam.serviceAccountUser":   {"iam.serviceAccounts.actAs", "iam.serviceAccounts.get", "iam.serviceAccounts.list"},
-	"roles/iam.serviceAccountAdmin":  {"iam.serviceAccounts.create", "iam.serviceAccounts.delete", "iam.serviceAccounts.get", "iam.serviceAccounts.list", "iam.serviceAccounts.update", "iam.serviceAccounts.getIamPolicy", "iam.serviceAccounts.setIamPolicy"},
-	"roles/bigquery.user":            {"bigquery.jobs.create", "bigquery.datasets.create", "bigquery.datasets.get", "bigquery.jobs.list", "resourcemanager.projects.get"},
-	"roles/bigquery.jobUser":         {"bigquery.jobs.create", "resourcemanager.projects.get"},
-	"roles/bigquery.dataViewer":      {"bigquery.datasets.get", "bigquery.tables.get", "bigquery.tables.getData", "bigquery.tables.list"},
-	"roles/bigquery.dataEditor":      {"bigquery.datasets.get", "bigquery.tables.get", "bigquery.tables.getData", "bigquery.tables.list", "bigquery.tables.create", "bigquery.tables.updateData"},
-	"roles/bigquery.dataOwner":       {"bigquery.datasets.get", "bigquery.datasets.update", "bigquery.tables.get", "bigquery.tables.getData", "bigquery.tables.list", "bigquery.tables.create", "bigquery.tables.updateData"},
-	"roles/bigquery.admin":           {"bigquery.jobs.create", "bigquery.datasets.create", "bigquery.datasets.get", "bigquery.datasets.update", "bigquery.tables.get", "bigquery.tables.getData", "bigquery.tables.list"},
-	"roles/logging.viewer":           {"logging.logEntries.list", "logging.sinks.get", "logging.sinks.list"},
-	"roles/logging.privateLogViewer": {"logging.logEntries.list", "logging.privateLogEntries.list"},
-	"roles/logging.admin":            {"logging.logEntries.list", "logging.privateLogEntries.list", "logging.sinks.create", "logging.sinks.get", "logging.sinks.list", "logging.sinks.update", "logging.sinks.delete"},
-	"roles/viewer":                   {"resourcemanager.projects.get", "iam.serviceAccounts.get", "iam.serviceAccounts.list", "logging.logEntries.list", "bigquery.datasets.get"},
-}
-
-// basicAllRoles grant every permission but the impersonation ones: in
-// Google Cloud even a project Owner must be granted Token Creator (or
-// Workload Identity User) to mint tokens for a service account.
-var basicAllRoles = map[string]bool{"roles/owner": true, "roles/editor": true}
-
-// impersonationPermissions are withheld from the basic roles.
-var impersonationPermissions = map[string]bool{
-	"iam.serviceAccounts.getAccessToken":     true,
-	"iam.serviceAccounts.getOpenIdToken":     true,
-	"iam.serviceAccounts.implicitDelegation": true,
-	"iam.serviceAccounts.signBlob":           true,
-	"iam.serviceAccounts.signJwt":            true,
-}
-
-func roleHas(role, permission string) bool {
-	if basicAllRoles[role] {
-		return !impersonationPermissions[permission]
-	}
-	for _, p := range rolePermissions[role] {
-		if p == permission {
-			return true
-		}
-	}
-	return false
-}
-
 // grantKey identifies one grant of a member in a policy, for GrantedAt.
 func grantKey(role, member string, cond *Expr) string {
 	k := role + "|" + member
@@ -129,11 +75,16 @@ func containsCSV(list, v string) bool {
 // grant in the emulator (it evaluates no IAM conditions) — a documented
 // simplification that errs on the side of denying.
 func (p *Policy) allows(id *Identity, permission string, now time.Time, delay time.Duration) bool {
+	return p.allowsR(nil, id, permission, now, delay)
+}
+
+// allowsR is allows with custom roles resolved by custom.
+func (p *Policy) allowsR(custom roleResolver, id *Identity, permission string, now time.Time, delay time.Duration) bool {
 	if p == nil {
 		return false
 	}
 	for _, b := range p.Bindings {
-		if b.Condition != nil || !roleHas(b.Role, permission) {
+		if b.Condition != nil || !roleHasR(custom, b.Role, permission) {
 			continue
 		}
 		for _, m := range b.Members {

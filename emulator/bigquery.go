@@ -66,7 +66,7 @@ func (c *call) bqRun(p *Project, jobID, location, sql string, viaQuery bool) (*J
 		jobID = "job_" + bqRandomID()
 	}
 	job := &Job{ID: jobID, Location: location, Query: sql, Principal: caller.Principal, CreatedAt: c.now, EndedAt: c.now}
-	if !p.Policy.allows(caller, permJobsCreate, c.now, c.s.opts.PropagationDelay) {
+	if !p.Policy.allowsR(c.customRoles(), caller, permJobsCreate, c.now, c.s.opts.PropagationDelay) {
 		denied := errJobsCreateDenied(p.ID)
 		c.auditBQDenied(p, caller, job, viaQuery, denied.Message)
 		return nil, denied

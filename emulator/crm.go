@@ -111,6 +111,9 @@ func crmSetIamPolicy(c *call, v3 bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.checkMemberDomains(p, p.Policy, next); err != nil {
+		return nil, err
+	}
 	p.Policy = next
 	return readPolicy(next, 3)
 }

@@ -307,8 +307,12 @@ func TestCRMTestIamPermissionsHonoursPropagation(t *testing.T) {
 	if !slices.Equal(got.Permissions, perms[:2]) {
 		t.Errorf("after propagation: %v", got.Permissions)
 	}
+	// A jobUser may not read the policy (resourcemanager.projects.getIamPolicy).
+	if _, err := alice3.Projects.GetIamPolicy("projects/"+cpProject, &crmv3.GetIamPolicyRequest{}).Do(); err == nil {
+		t.Error("a jobUser read the project policy")
+	}
 	// v3 speaks the same policy.
-	p3, err := alice3.Projects.GetIamPolicy("projects/"+cpProject, &crmv3.GetIamPolicyRequest{}).Do()
+	p3, err := e.crm3.Projects.GetIamPolicy("projects/"+cpProject, &crmv3.GetIamPolicyRequest{}).Do()
 	if err != nil || len(p3.Bindings) != 2 || p3.Etag != e.getPolicy(1).Etag {
 		t.Errorf("v3 policy: %+v %v", p3, err)
 	}

@@ -20,6 +20,9 @@ type apiError struct {
 	// production.
 	Reason string
 	Domain string // for errors[]; default "global"
+	// ItemMessage, Location and LocationType refine the errors[] item where
+	// Google's differs from the top-level message (BigQuery's 401s).
+	ItemMessage, Location, LocationType string
 	// Details are google.rpc detail objects, each with "@type".
 	Details []map[string]any
 	// OAuth, when set, makes this an OAuth2-style error body
@@ -51,7 +54,14 @@ func (e *apiError) write(w http.ResponseWriter) {
 		if dom == "" {
 			dom = "global"
 		}
-		body["errors"] = []map[string]string{{"message": e.Message, "domain": dom, "reason": e.Reason}}
+		item := map[string]string{"message": e.Message, "domain": dom, "reason": e.Reason}
+		if e.ItemMessage != "" {
+			item["message"] = e.ItemMessage
+		}
+		if e.Location != "" {
+			item["location"], item["locationType"] = e.Location, e.LocationType
+		}
+		body["errors"] = []map[string]string{item}
 	}
 	if len(e.Details) > 0 {
 		body["details"] = e.Details
@@ -173,4 +183,34 @@ func errServiceDisabled(svc, consumer string, apiary bool) *apiError {
 // errBigQuery is BigQuery's error style: always with errors[] (gcp-wire §9.4).
 func errBigQuery(httpCode int, status, reason, msg string) *apiError {
 	return &apiError{HTTP: httpCode, Status: status, Reason: reason, Message: msg}
+}
+
+// bqReasons is BigQuery's legacy errors[].reason for an HTTP status, for
+// errors raised outside the BigQuery handlers (authentication, faults, bad
+// JSON). https://cloud.google.com/bigquery/docs/error-messages
+var bqReasons = map[int]string{400: "invalid", 403: "accessDenied", 404: "notFound", 409: "duplicate",
+	412: "conditionNotMet", 429: "rateLimitExceeded", 500: "backendError", 501: "notImplemented", 503: "backendError"}
+
+// asBigQuery gives any error BigQuery answers the errors[] array BigQuery
+// always sends (gcp-wire §9.4). Its 401s carry the Authorization header as
+// location: "Login Required." (reason required) without a credential,
+// "Invalid Credentials" (reason authError) with a bad one.
+func asBigQuery(e *apiError) *apiError {
+	if e.HTML || e.OAuth != "" || e.Reason != "" {
+		return e
+	}
+	c := *e
+	switch {
+	case e.HTTP == 401:
+		c.Reason, c.ItemMessage = "authError", "Invalid Credentials"
+		if strings.HasPrefix(e.Message, "Request is missing required authentication") {
+			c.Reason, c.ItemMessage = "required", "Login Required."
+		}
+		c.Location, c.LocationType = "Authorization", "header"
+	case bqReasons[e.HTTP] != "":
+		c.Reason = bqReasons[e.HTTP]
+	default:
+		c.Reason = "backendError"
+	}
+	return &c
 }

@@ -115,6 +115,9 @@ func keyCreate(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.checkKeyCreation(p, sa); err != nil {
+		return nil, err
+	}
 	var req iam.CreateServiceAccountKeyRequest
 	if err := c.decode(&req); err != nil {
 		return nil, err

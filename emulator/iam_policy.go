@@ -139,7 +139,7 @@ func (c *call) writePolicy(cur *Policy, req *setIamPolicyRequest, auditable bool
 	if cur != nil {
 		curEtag = cur.Etag
 	}
-	if in.Etag != "" && in.Etag != curEtag {
+	if in.Etag != "" && !etagsEqual(in.Etag, curEtag) {
 		return nil, errAborted()
 	}
 	if err := checkVersion(in.Version); err != nil {
@@ -194,6 +194,9 @@ func (c *call) checkBindings(bs []*Binding) error {
 			return errBadRequest("Request contains an invalid argument.")
 		}
 		if err := checkRole(b.Role); err != nil {
+			return err
+		}
+		if err := c.checkCustomRoleExists(b.Role); err != nil {
 			return err
 		}
 		if b.Condition != nil && strings.TrimSpace(b.Condition.Expression) == "" {
@@ -399,12 +402,13 @@ func (c *call) heldPermissions(perms []string, policies ...*Policy) (*permission
 		return nil, err
 	}
 	out := &permissionsMessage{}
+	roles := c.customRoles()
 	for _, perm := range perms {
 		if strings.ContainsAny(perm, "*") {
 			return nil, errBadRequest(fmt.Sprintf("Permissions ('%s') with wildcards (such as '*') are not allowed.", perm))
 		}
 		for _, p := range policies {
-			if p.allows(id, perm, c.now, c.s.opts.PropagationDelay) {
+			if p.allowsR(roles, id, perm, c.now, c.s.opts.PropagationDelay) {
 				out.Permissions = append(out.Permissions, perm)
 				break
 			}

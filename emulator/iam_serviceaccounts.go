@@ -249,7 +249,7 @@ func saPatch(c *call) (any, error) {
 	if in == nil {
 		return nil, errInvalid("Request contains an invalid argument.")
 	}
-	if in.Etag != "" && in.Etag != sa.Etag {
+	if in.Etag != "" && !etagsEqual(in.Etag, sa.Etag) {
 		return nil, errAborted()
 	}
 	name, desc := sa.DisplayName, sa.Description
@@ -386,7 +386,7 @@ func saGetIamPolicy(c *call) (any, error) {
 }
 
 func saSetIamPolicy(c *call) (any, error) {
-	_, sa, err := lookupSA(c, "iam.serviceAccounts.setIamPolicy")
+	p, sa, err := lookupSA(c, "iam.serviceAccounts.setIamPolicy")
 	if err != nil {
 		return nil, err
 	}
@@ -396,6 +396,9 @@ func saSetIamPolicy(c *call) (any, error) {
 	}
 	next, err := c.writePolicy(sa.Policy, &req, false)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.checkMemberDomains(p, sa.Policy, next); err != nil {
 		return nil, err
 	}
 	sa.Policy = next

@@ -14,13 +14,29 @@ import (
 // Google's authorization of delegation chains, and its Data Access audit log.
 
 const (
-	credService        = "iamcredentials.googleapis.com"
-	permGetAccessToken = "iam.serviceAccounts.getAccessToken"
-	maxTokenLifetime   = time.Hour
+	credService         = "iamcredentials.googleapis.com"
+	permGetAccessToken  = "iam.serviceAccounts.getAccessToken"
+	maxTokenLifetime    = time.Hour
+	maxExtendedLifetime = 12 * time.Hour
 )
 
-// credDelegateRE is a delegate's name; Google requires the "-" project.
+// credDelegateRE is a delegate's resource name; Google requires the "-" project.
 var credDelegateRE = lazyregexp.New(`^projects/-/serviceAccounts/([^/]+)$`)
+
+// delegateName is the email or unique ID a delegate names. Google documents
+// the resource form projects/-/serviceAccounts/{ACCOUNT_EMAIL_OR_UNIQUEID}
+// but also accepts the bare email or unique ID, which is what gcloud sends
+// for --impersonate-service-account=A,B (googlecloudsdk's impersonation
+// passes the chain's emails as delegates as typed).
+func delegateName(d string) (string, bool) {
+	if m := credDelegateRE.FindStringSubmatch(d); m != nil {
+		return m[1], true
+	}
+	if d == "" || strings.Contains(d, "/") {
+		return "", false
+	}
+	return d, true
+}
 
 func init() {
 	registerAPI(func(s *Server) {
@@ -99,11 +115,11 @@ func generateAccessToken(c *call) (any, error) {
 	}
 	hops := make([]credTarget, 0, len(req.Delegates)+1)
 	for _, d := range req.Delegates {
-		m := credDelegateRE.FindStringSubmatch(d)
-		if m == nil {
+		named, ok := delegateName(d)
+		if !ok {
 			return nil, credInvalid("delegates", fmt.Sprintf("Invalid delegate %q: want projects/-/serviceAccounts/{ACCOUNT_EMAIL_OR_UNIQUEID}.", d))
 		}
-		hops = append(hops, c.resolveCredTarget(m[1]))
+		hops = append(hops, c.resolveCredTarget(named))
 	}
 	hops = append(hops, target)
 
@@ -128,9 +144,14 @@ func generateAccessToken(c *call) (any, error) {
 	if target.sa.Disabled {
 		return nil, errFailedPrecondition("Precondition check failed.")
 	}
+	// Past one hour only for accounts the lifetime-extension constraint
+	// lists (IAM docs, "Create short-lived credentials": up to 12 hours).
+	if lifetime > maxTokenLifetime && !c.lifetimeExtensionAllowed(target.p, target.sa) {
+		return nil, credInvalid("lifetime", fmt.Sprintf("The lifetime %s exceeds 3600s; a longer lifetime requires the service account to be listed in the constraints/%s organization policy.", req.Lifetime, ConstraintLifetimeExtension))
+	}
 
 	id := &Identity{Principal: "serviceAccount:" + target.sa.Email, Scopes: req.Scope,
-		Expiry: c.now.Add(lifetime).Unix()}
+		Expiry: c.now.Add(lifetime).Unix(), UID: target.sa.UniqueID}
 	id.Chain = append(append([]string(nil), caller.Chain...), caller.Principal)
 	for _, hop := range hops[:len(hops)-1] {
 		id.Chain = append(id.Chain, "serviceAccount:"+hop.sa.Email)
@@ -156,8 +177,8 @@ func parseCredLifetime(s string) (time.Duration, error) {
 		return 0, credInvalid("lifetime", fmt.Sprintf("Invalid duration %q.", s))
 	}
 	d := time.Duration(secs * float64(time.Second))
-	if d <= 0 || d > maxTokenLifetime {
-		return 0, credInvalid("lifetime", fmt.Sprintf("The lifetime %s must be positive and at most 3600s.", s))
+	if d <= 0 || d > maxExtendedLifetime {
+		return 0, credInvalid("lifetime", fmt.Sprintf("The lifetime %s must be positive and at most 43200s.", s))
 	}
 	return d, nil
 }

@@ -64,10 +64,15 @@ func oauthToken(c *call) (any, error) {
 	if err != nil {
 		return nil, oauthErr("invalid_request", "Invalid request body.")
 	}
-	if gt := form.Get("grant_type"); gt != jwtBearerGrant {
-		if gt == "" {
-			return nil, oauthErr("unsupported_grant_type", "Missing grant_type.")
-		}
+	switch gt := form.Get("grant_type"); gt {
+	case jwtBearerGrant:
+	case "authorization_code":
+		return oauthCodeGrant(c, form)
+	case "refresh_token":
+		return oauthRefreshGrant(c, form)
+	case "":
+		return nil, oauthErr("unsupported_grant_type", "Missing grant_type.")
+	default:
 		return nil, oauthErr("unsupported_grant_type", "Invalid grant_type: "+gt)
 	}
 	parts := strings.Split(form.Get("assertion"), ".")
@@ -110,7 +115,7 @@ func oauthToken(c *call) (any, error) {
 	if len(scopes) == 0 {
 		return nil, oauthErr("invalid_scope", "Invalid OAuth scope or ID token audience provided.")
 	}
-	id := &Identity{Principal: "serviceAccount:" + sa.Email, Scopes: scopes, Expiry: c.now.Add(time.Hour).Unix(),
+	id := &Identity{Principal: "serviceAccount:" + sa.Email, Scopes: scopes, Expiry: c.now.Add(time.Hour).Unix(), UID: sa.UniqueID,
 		KeyName: "//iam.googleapis.com/projects/" + p.ID + "/serviceAccounts/" + sa.Email + "/keys/" + key.ID}
 	return map[string]any{"access_token": mintToken(c.st.Secret, id), "expires_in": 3599, "token_type": "Bearer"}, nil
 }
@@ -203,6 +208,14 @@ func oauthTokenInfo(c *call) (any, error) {
 		return nil, oauthErr("invalid_token", "Invalid Value")
 	}
 	azp := gcloudClientID
+	if id.Grant != "" {
+		if !grantActive(c.st, id.Grant) {
+			return nil, oauthErr("invalid_token", "Invalid Value")
+		}
+		if os, err := loadOAuth(c.st); err == nil {
+			azp = os.Grants[id.Grant].Client
+		}
+	}
 	if email, ok := strings.CutPrefix(id.Principal, "serviceAccount:"); ok {
 		if _, sa := c.st.FindServiceAccount(email); sa != nil {
 			azp = sa.UniqueID

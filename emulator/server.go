@@ -370,12 +370,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if st == "" {
 			st = "UNKNOWN"
 		}
-		(&apiError{HTTP: f.Status, Status: st, Message: "The service is currently unavailable."}).write(w)
+		writeErrFor(service, w, &apiError{HTTP: f.Status, Status: st, Message: "The service is currently unavailable."})
 		return
 	}
 	c, err := newCall(s, w, r, service, path, args)
 	if err != nil {
-		writeErr(w, err)
+		writeErrFor(service, w, err)
 		return
 	}
 	var out any
@@ -386,16 +386,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if _, err := c.caller(); err != nil {
 				return false, err
 			}
+			if err := c.authorizeRoute(rt.Name); err != nil {
+				return false, err
+			}
 		}
 		var err error
 		out, err = rt.Handler(c)
+		if rt.Mutates && err == nil {
+			c.auditKeyActivity(rt)
+		}
 		return (rt.Mutates && err == nil) || c.dirty, err
 	})
 	if errors.Is(err, errStateInUse) {
 		err = &apiError{HTTP: http.StatusServiceUnavailable, Status: "UNAVAILABLE", Message: err.Error()}
 	}
 	if err != nil {
-		writeErr(w, err)
+		writeErrFor(service, w, err)
 		return
 	}
 	if c.replied {
@@ -407,10 +413,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func writeErr(w http.ResponseWriter, err error) {
+func writeErr(w http.ResponseWriter, err error) { writeErrFor("", w, err) }
+
+// writeErrFor writes err as the named service answers errors: BigQuery's
+// always carry errors[].
+func writeErrFor(service string, w http.ResponseWriter, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) {
 		ae = &apiError{HTTP: 500, Status: "INTERNAL", Message: "Internal error encountered."}
+	}
+	if service == "bigquery" {
+		ae = asBigQuery(ae)
 	}
 	ae.write(w)
 }

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -350,4 +352,27 @@ func saveState(path string, st *State) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// etagsEqual compares two etags as Google does: as the bytes they encode.
+// Clients may send back an etag re-encoded (gcloud decodes the policy's etag
+// and re-encodes it URL-safe), so standard and URL-safe base64, with or
+// without padding, all name the same etag.
+func etagsEqual(a, b string) bool {
+	if a == b {
+		return true
+	}
+	da, okA := decodeEtag(a)
+	db, okB := decodeEtag(b)
+	return okA && okB && bytes.Equal(da, db)
+}
+
+func decodeEtag(s string) ([]byte, bool) {
+	s = strings.TrimRight(s, "=")
+	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b, true
+		}
+	}
+	return nil, false
 }

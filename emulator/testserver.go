@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"testing"
 )
@@ -17,11 +18,18 @@ type TestServer struct {
 // NewTestServer starts an emulator for t and stops it when t ends.
 func NewTestServer(t testing.TB, opts Options) *TestServer {
 	t.Helper()
+	return NewTestServerWrapped(t, opts, func(h http.Handler) http.Handler { return h })
+}
+
+// NewTestServerWrapped is NewTestServer with wrap put in front of the
+// emulator's handler (a fault injector: internal/faultinject).
+func NewTestServerWrapped(t testing.TB, opts Options, wrap func(http.Handler) http.Handler) *TestServer {
+	t.Helper()
 	s, err := New(opts)
 	if err != nil {
 		t.Fatalf("emulator: %v", err)
 	}
-	hs := httptest.NewServer(s)
+	hs := httptest.NewServer(wrap(s))
 	s.setURL(hs.URL + "/")
 	t.Cleanup(func() {
 		hs.Close()

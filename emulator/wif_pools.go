@@ -447,6 +447,9 @@ func providerCreate(c *call) (any, error) {
 	if err := validateProvider(c.s, pv); err != nil {
 		return nil, err
 	}
+	if err := c.checkProviderIssuer(w.p, w.poolID, pv.OIDC.IssuerUri); err != nil {
+		return nil, err
+	}
 	if w.pool.Providers[w.provID] != nil {
 		return nil, errAlreadyExists("Requested entity already exists")
 	}
@@ -599,6 +602,11 @@ func providerPatch(c *call) (any, error) {
 	}
 	if err := validateProvider(c.s, next); err != nil {
 		return nil, err
+	}
+	if next.OIDC.IssuerUri != w.prov.OIDC.IssuerUri {
+		if err := c.checkProviderIssuer(w.p, w.poolID, next.OIDC.IssuerUri); err != nil {
+			return nil, err
+		}
 	}
 	w.pool.Providers[w.provID] = next
 	w.prov = next

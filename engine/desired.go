@@ -38,6 +38,9 @@ const (
 // log types it adds, and the local files it writes. It is pure data, built
 // without any API call.
 type Desired struct {
+	// Name is the federation's name (SPEC §7.1): what it creates carries
+	// it in its ownership mark.
+	Name          string
 	Project       string
 	ProjectNumber string // "" until known; only wif members need it
 	Mode          config.Mode
@@ -56,6 +59,8 @@ type Desired struct {
 
 	AdminKeyFile   string // "" = none
 	HoopPolicyFile string // "" = none
+	// MixedCaseUsers are users typed with capitals (Hoop keeps the case).
+	MixedCaseUsers []string
 	Verifier       string // IAM member, "" = none
 
 	// Roles are the data roles.
@@ -68,6 +73,15 @@ type Desired struct {
 	// when none is configured.
 	Sink *audit.SinkSpec
 
+	// Offboards are the identities the federation owns that are to be
+	// offboarded (SPEC §7.2): users no longer in the config (setup),
+	// teardown --user, or every owned SA not in the config (teardown).
+	Offboards []*OffboardSpec
+	// Removals are the policy members to remove (offboarding, teardown).
+	Removals []Removal
+	// offboardNotes are PlanOffboard's warnings.
+	offboardNotes []string
+
 	byTarget map[PolicyTarget][]Membership // MembershipsOf's index
 }
 
@@ -79,6 +93,7 @@ var ErrModeNotSupported = errors.New("mode not supported by the engine yet")
 // when the mode does not need it (impersonation, oauth; wif does).
 func NewDesired(cfg *config.Config, projectNumber string) (*Desired, error) {
 	d := &Desired{
+		Name:           cfg.FederationName(),
 		Project:        cfg.Project,
 		ProjectNumber:  projectNumber,
 		Mode:           cfg.Mode,
@@ -86,6 +101,7 @@ func NewDesired(cfg *config.Config, projectNumber string) (*Desired, error) {
 		Roles:          slices.Clone(cfg.Roles()),
 		AdminKeyFile:   cfg.AdminKeyFile,
 		HoopPolicyFile: cfg.HoopPolicy,
+		MixedCaseUsers: slices.Clone(cfg.MixedCaseUsers),
 		Verifier:       cfg.Verifier,
 	}
 	if d.Mode == "" {
@@ -112,9 +128,7 @@ func NewDesired(cfg *config.Config, projectNumber string) (*Desired, error) {
 	d.Sink = sink
 	d.APIs = withSinkAPI(d.APIs, sink)
 	if cfg.Audit.DataAccessLogs {
-		for _, svc := range dataAccessLogServices {
-			d.AuditLogs = append(d.AuditLogs, AuditLogSpec{Service: svc, LogTypes: slices.Clone(dataAccessLogTypes)})
-		}
+		d.AuditLogs = DataAccessLogChanges()
 	}
 	d.index()
 	return d, nil
@@ -140,7 +154,13 @@ func (d *Desired) buildImpersonation(cfg *config.Config) error {
 		AccountID:   adminID,
 		Email:       cfg.AdminEmail(),
 		DisplayName: "fedctl admin",
-		Description: "Mints short-lived tokens for the per-user service accounts (fedctl, impersonation mode).",
+	}
+	var verifiers []string
+	if cfg.Verifier != "" {
+		verifiers = []string{cfg.Verifier}
+	}
+	if err := d.describe(d.Admin, "Mints short-lived tokens for the per-user service accounts.", Mark{Kind: MarkAdmin, Verifiers: verifiers}); err != nil {
+		return err
 	}
 	d.ServiceAccounts = append(d.ServiceAccounts, d.Admin)
 
@@ -159,14 +179,17 @@ func (d *Desired) buildImpersonation(cfg *config.Config) error {
 				AccountID:   id.AccountID,
 				Email:       id.Email,
 				DisplayName: truncate(userSAPrefix+id.User, 100),
-				Description: "BigQuery identity of " + id.User + " (fedctl, impersonation mode).",
 				Address:     fmt.Sprintf("service_account.user[%q]", id.User),
 			}
+			human, mark := "BigQuery identity of "+id.User+".", Mark{User: id.User}
 			if shared {
 				sa.Kind = SAShared
 				sa.Address = "service_account.shared"
 				sa.DisplayName = "fedctl shared identity"
-				sa.Description = "BigQuery identity shared by every fedctl user (impersonation mode)."
+				human, mark = "BigQuery identity shared by every user.", Mark{Kind: MarkShared}
+			}
+			if err := d.describe(sa, human, mark); err != nil {
+				return err
 			}
 			byEmail[id.Email] = sa
 			d.ServiceAccounts = append(d.ServiceAccounts, sa)
@@ -239,8 +262,16 @@ func (d *Desired) PolicyTargets() []PolicyTarget {
 			add(m.Target)
 		}
 	}
+	for _, r := range d.Removals {
+		if r.Target.Type == TargetProject {
+			add(r.Target)
+		}
+	}
 	for _, m := range d.Memberships {
 		add(m.Target)
+	}
+	for _, r := range d.Removals {
+		add(r.Target)
 	}
 	return out
 }
@@ -266,6 +297,17 @@ func (d *Desired) index() {
 	for _, m := range d.Memberships {
 		d.byTarget[m.Target] = append(d.byTarget[m.Target], m)
 	}
+}
+
+// describe sets sa's description: human text, then the federation's mark.
+func (d *Desired) describe(sa *ServiceAccountSpec, human string, m Mark) error {
+	m.Federation, m.Mode = d.Name, d.Mode
+	desc, err := m.Describe(human, maxSADescription)
+	if err != nil {
+		return fmt.Errorf("%s: %w", sa.Email, err)
+	}
+	sa.Description = desc
+	return nil
 }
 
 func truncate(s string, n int) string {

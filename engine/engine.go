@@ -74,8 +74,11 @@ func (e *Engine) PlanSetup(ctx context.Context, cfg *config.Config) (*Plan, erro
 	if err != nil {
 		return nil, err
 	}
-	d, live, err := e.read(ctx, func(n string) (*Desired, error) { return NewDesired(cfg, n) }, cfg.Project, withSinkAPI(cfg.RequiredAPIs(), sink), sink)
+	d, live, err := e.read(ctx, func(n string) (*Desired, error) { return NewDesired(cfg, n) }, cfg.Project, withSinkAPI(cfg.RequiredAPIs(), sink), sink, prepareSetup)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkOwnership(d, live); err != nil {
 		return nil, err
 	}
 	return diffSetup(d, live), nil
@@ -88,7 +91,7 @@ func (e *Engine) PlanTeardown(ctx context.Context, cfg *config.Config) (*Plan, e
 	if err != nil {
 		return nil, err
 	}
-	d, live, err := e.read(ctx, func(n string) (*Desired, error) { return NewDesired(cfg, n) }, cfg.Project, nil, sink)
+	d, live, err := e.read(ctx, func(n string) (*Desired, error) { return NewDesired(cfg, n) }, cfg.Project, nil, sink, prepareTeardown)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/emulator"
 	"github.com/fedctl/fedctl/iostreams"
 )
@@ -109,43 +111,113 @@ func TestKeyStepRefusesFileCreatedAfterPlan(t *testing.T) {
 	}
 }
 
-func TestHoopPolicyFile(t *testing.T) {
+// hoopFederationFile is hoophq/hoop client/cmd/admin/federation.go's
+// federationFile, the struct `hoop admin federation set --file` decodes:
+// exactly Hoop's field names, so a strict decode rejects any other key.
+type hoopFederationFile struct {
+	BuiltinProvider         string         `yaml:"builtin_provider"`
+	IdentitySourceAttribute string         `yaml:"identity_source_attribute"`
+	IdentityTargetTemplate  string         `yaml:"identity_target_template"`
+	FallbackPolicy          string         `yaml:"fallback_policy"`
+	TokenTTLSeconds         int            `yaml:"token_ttl_seconds"`
+	ExtraConfig             map[string]any `yaml:"extra_config"`
+}
+
+// decodeHoopStrict decodes a policy file as Hoop would, strictly, and applies
+// Hoop's own checks: the gateway's (hoophq/hoop gateway/api/connections/
+// connection_federation.go: known provider, 0 < ttl <= 43200, fallback deny
+// or static) and the template's (gateway/federation/identity.go: only
+// {user.email} and {user.id}).
+func decodeHoopStrict(t *testing.T, data []byte) hoopFederationFile {
+	t.Helper()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f hoopFederationFile
+	if err := dec.Decode(&f); err != nil {
+		t.Fatalf("Hoop cannot decode the policy: %v\n%s", err, data)
+	}
+	if f.BuiltinProvider != "gcp_iam" && f.BuiltinProvider != "gcp_oauth" {
+		t.Errorf("unknown builtin_provider %q", f.BuiltinProvider)
+	}
+	if f.TokenTTLSeconds <= 0 || f.TokenTTLSeconds > 3600 {
+		t.Errorf("token_ttl_seconds = %d, want 1..3600", f.TokenTTLSeconds)
+	}
+	if f.FallbackPolicy != "deny" {
+		t.Errorf("fallback_policy = %q, want deny", f.FallbackPolicy)
+	}
+	if f.IdentitySourceAttribute != "$.user.email" {
+		t.Errorf("identity_source_attribute = %q", f.IdentitySourceAttribute)
+	}
+	if err := hoopPlaceholderCheck(f.IdentityTargetTemplate); err != nil {
+		t.Error(err)
+	}
+	return f
+}
+
+// hoopPlaceholderCheck is Hoop's renderIdentityTemplate rule: after
+// substituting {user.email} and {user.id}, no {…} may remain.
+func hoopPlaceholderCheck(tmpl string) error {
+	out := strings.NewReplacer("{user.email}", "alice", "{user.id}", "0f0e").Replace(tmpl)
+	if i := strings.Index(out, "{"); i >= 0 {
+		if j := strings.Index(out[i:], "}"); j >= 0 {
+			return fmt.Errorf("identity target template contains unknown placeholder %s (supported: {user.email}, {user.id})", out[i:i+j+1])
+		}
+	}
+	return nil
+}
+
+func TestHoopPlaceholderCheckRejectsOthers(t *testing.T) {
+	for _, bad := range []string{"{user.email_local}@p.iam.gserviceaccount.com", "fedctl-{user.email}@{project}.iam.gserviceaccount.com", "{user.name}"} {
+		if hoopPlaceholderCheck(bad) == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if err := hoopPlaceholderCheck("hoop-{user.email}-{user.id}@p.iam.gserviceaccount.com"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestHoopPolicyFileImpersonation(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
 	path := filepath.Join(t.TempDir(), "hoop.yaml")
 	cfg := testConfig(t, "alice@acme.com")
 	cfg.HoopPolicy = path
-	e.setup(t, cfg)
+	_, res := e.setup(t, cfg)
 
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got map[string]any
-	if err := yaml.Unmarshal(data, &got); err != nil {
-		t.Fatal(err)
+	f := decodeHoopStrict(t, data)
+	if f.BuiltinProvider != "gcp_iam" || f.IdentityTargetTemplate != "fedctl-{user.email}@demo-project.iam.gserviceaccount.com" ||
+		f.TokenTTLSeconds != 3600 || len(f.ExtraConfig) != 1 || f.ExtraConfig["project_id"] != "demo-project" {
+		t.Errorf("policy = %+v", f)
 	}
-	want := map[string]any{
-		"builtin_provider":          "gcp_iam",
-		"identity_source_attribute": "$.user.email",
-		"identity_target_template":  "fedctl-{user.email_local}@demo-project.iam.gserviceaccount.com",
-		"fallback_policy":           "deny",
-		"token_ttl_seconds":         3600,
-		"extra_config":              map[string]any{"project_id": "demo-project"},
+	// The template, rendered as Hoop renders it, names the SA fedctl made.
+	if got := strings.ReplaceAll(f.IdentityTargetTemplate, "{user.email}", "alice"); got != saEmail("fedctl-alice") {
+		t.Errorf("Hoop renders alice as %s, fedctl created %s", got, saEmail("fedctl-alice"))
 	}
-	for k, v := range want {
-		if k == "extra_config" {
-			if m, _ := got[k].(map[string]any); m["project_id"] != "demo-project" || len(m) != 1 {
-				t.Errorf("extra_config = %v", got[k])
-			}
-			continue
+	if !bytes.Contains(data, []byte("hoop admin federation set CONNECTION --file "+path+" --credentials-file ADMIN_KEY.json")) {
+		t.Errorf("no set command in the header:\n%s", data)
+	}
+
+	s := NewSummary(res)
+	if s.Hoop == nil || s.Hoop.Provider != "gcp_iam" {
+		t.Fatalf("summary hoop = %+v", s.Hoop)
+	}
+	var out bytes.Buffer
+	_ = RenderSummaryText(&out, s, iostreams.NewColorScheme(false))
+	for _, want := range []string{
+		"hoop admin federation set CONNECTION --file " + path + " --credentials-file ADMIN_KEY.json",
+		"hoop admin federation test --connection CONNECTION --file " + path + " --credentials-file ADMIN_KEY.json --user-email alice@acme.com",
+		"stores a key of the admin service account",
+		"not keyless",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, out.String())
 		}
-		if got[k] != v {
-			t.Errorf("%s = %v, want %v", k, got[k], v)
-		}
 	}
-	if len(got) != len(want) {
-		t.Errorf("unexpected keys in %v", got)
-	}
+
 	// Unchanged on a second run; rewritten when someone edited it.
 	if c := e.plan(t, cfg).Change("local_file.hoop_policy"); c.Action != ActionNoop {
 		t.Errorf("second run plans the policy file as %s", c.Action)
@@ -156,15 +228,89 @@ func TestHoopPolicyFile(t *testing.T) {
 	}
 }
 
+func TestHoopPolicyFileOAuth(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	path := filepath.Join(t.TempDir(), "hoop.yaml")
+	cfg := &config.Config{Project: testProject, Mode: config.ModeOAuth, HoopPolicy: path}
+	cfg.SetUsers([]string{"alice@acme.com", "bob@acme.com"})
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	_, res := e.setup(t, cfg)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := decodeHoopStrict(t, data)
+	scopes, _ := f.ExtraConfig["scopes"].([]any)
+	if f.BuiltinProvider != "gcp_oauth" || f.ExtraConfig["project_id"] != "demo-project" || len(scopes) != 1 ||
+		scopes[0] != "https://www.googleapis.com/auth/bigquery" || f.IdentityTargetTemplate != "{user.email}@acme.com" {
+		t.Errorf("policy = %+v", f)
+	}
+	if bytes.Contains(data, []byte("admin service account")) {
+		t.Errorf("oauth policy talks of an admin key:\n%s", data)
+	}
+	if s := NewSummary(res); s.Hoop == nil || s.Hoop.Provider != "gcp_oauth" || !strings.Contains(s.Hoop.SetCommand, "--credentials-file OAUTH_CLIENT.json") {
+		t.Errorf("summary hoop = %+v", s.Hoop)
+	}
+}
+
+func TestHoopPolicyRefusedInWIFMode(t *testing.T) {
+	cfg := &config.Config{Project: testProject, Mode: config.ModeWIF, HoopPolicy: "hoop.yaml"}
+	cfg.WIF.Preset = "github"
+	cfg.WIF.PrincipalSet = "attribute.repository/acme/app"
+	cfg.ApplyDefaults()
+	err := cfg.Validate()
+	var pe *config.PreflightError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "--hoop-policy") || !strings.Contains(err.Error(), "Workload Identity Federation") {
+		t.Fatalf("err = %v, want a preflight error naming --hoop-policy", err)
+	}
+}
+
+func TestHoopCaseWarning(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	cfg := &config.Config{Project: testProject, HoopPolicy: filepath.Join(t.TempDir(), "hoop.yaml")}
+	if err := cfg.Apply(config.Flags{Users: &[]string{"Alice@acme.com", "bob@acme.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	p := e.plan(t, cfg)
+	found := false
+	for _, w := range p.Warnings {
+		if strings.Contains(w, "Alice@acme.com") && strings.Contains(w, "case") && !strings.Contains(w, "bob@") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no case warning naming Alice@acme.com only in %q", p.Warnings)
+	}
+	// Without a Hoop policy, the case is fedctl's business only.
+	cfg.HoopPolicy = ""
+	for _, w := range e.plan(t, cfg).Warnings {
+		if strings.Contains(w, "Alice@acme.com") {
+			t.Errorf("case warning without --hoop-policy: %q", w)
+		}
+	}
+}
+
 func TestHoopTemplateTranslation(t *testing.T) {
 	for tmpl, want := range map[string]string{
-		"fedctl-{user.email}@{project}.iam.gserviceaccount.com": "fedctl-{user.email_local}@my-proj.iam.gserviceaccount.com",
-		"bq-{user.email}":                         "bq-{user.email_local}@my-proj.iam.gserviceaccount.com",
+		"fedctl-{user.email}@{project}.iam.gserviceaccount.com": "fedctl-{user.email}@my-proj.iam.gserviceaccount.com",
+		"bq-{user.email}":                         "bq-{user.email}@my-proj.iam.gserviceaccount.com",
+		"{project}-{user.email}":                  "my-proj-{user.email}@my-proj.iam.gserviceaccount.com",
 		"shared-bq@other.iam.gserviceaccount.com": "shared-bq@other.iam.gserviceaccount.com",
 	} {
-		d := &Desired{Project: "my-proj", Template: tmpl}
-		if got := NewHoopPolicy(d).IdentityTargetTemplate; got != want {
+		d := &Desired{Project: "my-proj", Mode: config.ModeImpersonation, Template: tmpl}
+		got := NewHoopPolicy(d).IdentityTargetTemplate
+		if got != want {
 			t.Errorf("%s → %s, want %s", tmpl, got, want)
+		}
+		if err := hoopPlaceholderCheck(got); err != nil {
+			t.Error(err)
 		}
 	}
 }

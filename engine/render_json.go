@@ -13,9 +13,9 @@ const PlanFormatVersion = "1.0"
 //
 //	{
 //	  "format_version": "1.0",
-//	  "operation": "setup" | "teardown",
+//	  "operation": "setup" | "teardown" | "audit_enable" | "audit_sink_create",
 //	  "project": "my-proj", "project_number": "123456789012",
-//	  "mode": "impersonation",
+//	  "mode": "impersonation",              // absent for the audit operations
 //	  "has_changes": true,
 //	  "summary": {"add": 3, "change": 2, "destroy": 0, "no_op": 1},
 //	  "changes": [                          // every managed resource, in apply order
@@ -52,11 +52,13 @@ type PlanJSON struct {
 	Operation     Operation `json:"operation"`
 	Project       string    `json:"project"`
 	ProjectNumber string    `json:"project_number,omitempty"`
-	Mode          string    `json:"mode"`
+	Mode          string    `json:"mode,omitempty"`
 	HasChanges    bool      `json:"has_changes"`
 	Summary       Counts    `json:"summary"`
 	Changes       []*Change `json:"changes"`
 	Warnings      []string  `json:"warnings"`
+	// Info: notes needing no action from this plan (added in 1.1).
+	Info []string `json:"info,omitempty"`
 }
 
 // JSON returns the plan's JSON document.
@@ -71,6 +73,7 @@ func (p *Plan) JSON() *PlanJSON {
 		Summary:       p.Counts(),
 		Changes:       p.Changes,
 		Warnings:      p.Warnings,
+		Info:          p.Info,
 	}
 	if doc.Changes == nil {
 		doc.Changes = []*Change{}

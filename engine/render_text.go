@@ -21,18 +21,17 @@ const (
 // streams say so).
 func RenderText(w io.Writer, p *Plan, cs *iostreams.ColorScheme) error {
 	tw := &errWriter{w: w}
+	for _, n := range p.Info {
+		tw.printf("%s\n", cs.Gray("note: "+n))
+	}
 	if !p.HasChanges() {
 		for _, warn := range p.Warnings {
 			tw.printf("%s %s\n", cs.WarningIcon(), warn)
 		}
-		if p.Operation == OpTeardown {
-			tw.printf("%s\n", cs.Green(NothingToRemove))
-		} else {
-			tw.printf("%s\n", cs.Green(NoChangesMessage))
-		}
+		tw.printf("%s\n", cs.Green(p.Operation.noChangesMessage()))
 		return tw.err
 	}
-	tw.printf("fedctl %s will perform the following actions in project %s:\n", p.Operation, cs.Bold(p.Project))
+	tw.printf("fedctl %s will perform the following actions in project %s:\n", p.Operation.Command(), cs.Bold(p.Project))
 	tw.printf("  %s create   %s update in place   %s destroy\n\n", cs.Green("+"), cs.Yellow("~"), cs.Red("-"))
 	for _, c := range p.Changes {
 		if c.Action == ActionNoop {
@@ -80,6 +79,10 @@ func renderChange(tw *errWriter, c *Change, cs *iostreams.ColorScheme) {
 		renderSink(tw, c, st)
 	case *DatasetAccessState:
 		tw.printf("        %s: %s\n", st.Role, knownAfterApply(st.UserByEmail))
+	case *KeyState:
+		renderKey(tw, c, st)
+	case *OrgPolicyState:
+		renderOrgPolicy(tw, c, st)
 	}
 	if d := c.Delta; d != nil {
 		for _, m := range d.Add {

@@ -10,14 +10,6 @@ const (
 	RoleTokenCreator = "roles/iam.serviceAccountTokenCreator"
 )
 
-// Data Access log types setup enables with --data-access-logs.
-var dataAccessLogTypes = []string{"ADMIN_READ", "DATA_READ", "DATA_WRITE"}
-
-// dataAccessLogServices: GenerateAccessToken's Data Access log can only be
-// enabled through iam.googleapis.com (SPEC §2, audit enable); BigQuery's job
-// entries are Data Access logs of bigquery.googleapis.com.
-var dataAccessLogServices = []string{"iam.googleapis.com", "bigquery.googleapis.com"}
-
 // PolicyTarget names an IAM policy fedctl edits: the project's, or a service
 // account's.
 type PolicyTarget struct {

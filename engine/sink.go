@@ -208,8 +208,8 @@ func dataAccessLogsOn(d *Desired, live *Live) bool {
 	if pol == nil {
 		return false
 	}
-	for _, svc := range dataAccessLogServices {
-		for _, lt := range dataAccessLogTypes {
+	for _, svc := range audit.AuditServices {
+		for _, lt := range audit.AuditLogTypes {
 			if !pol.AuditLogsEnabled(svc, lt) {
 				return false
 			}

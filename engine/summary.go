@@ -29,7 +29,9 @@ type Summary struct {
 	Gateway             *Gateway      `json:"gateway,omitempty"`
 	AdminKeyFile        string        `json:"admin_key_file,omitempty"`
 	HoopPolicyFile      string        `json:"hoop_policy_file,omitempty"`
-	Verifier            string        `json:"verifier,omitempty"`
+	// Hoop is how to install the policy file in Hoop (with --hoop-policy).
+	Hoop     *HoopSummary `json:"hoop,omitempty"`
+	Verifier string       `json:"verifier,omitempty"`
 	// WIF holds the values an integrator pastes (wif mode).
 	WIF *WIFOutputs `json:"wif,omitempty"`
 	// AuditSink is the audit log sink and the SQL that reads its trail
@@ -54,6 +56,30 @@ type Gateway struct {
 	// in Hoop's placeholders.
 	IdentityTemplate     string `json:"identity_template"`
 	HoopIdentityTemplate string `json:"hoop_identity_target_template"`
+}
+
+// HoopSummary is the Hoop policy written and the commands that install it.
+type HoopSummary struct {
+	Provider    string   `json:"builtin_provider"`
+	PolicyFile  string   `json:"policy_file"`
+	SetCommand  string   `json:"set_command"`
+	TestCommand string   `json:"test_command"`
+	Notes       []string `json:"notes"`
+}
+
+func newHoopSummary(d *Desired) *HoopSummary {
+	if d.HoopPolicyFile == "" || hoopProvider(d) == "" {
+		return nil
+	}
+	h := &HoopSummary{Provider: hoopProvider(d), PolicyFile: d.HoopPolicyFile, Notes: []string{}}
+	h.SetCommand, h.TestCommand = HoopCommands(d)
+	if h.Provider == HoopProviderIAM {
+		h.Notes = append(h.Notes, HoopKeyNotice)
+	} else {
+		h.Notes = append(h.Notes, "--credentials-file is your OAuth client's JSON with client_id and client_secret; each user then connects their Google account once in Hoop.")
+	}
+	h.Notes = append(h.Notes, "CONNECTION is the name of your Hoop connection. Hoop keeps an email's case as typed: keep users' emails lowercase in its identity provider.")
+	return h
 }
 
 // NewSummary summarises an apply.
@@ -100,6 +126,10 @@ func NewSummary(res *Result) *Summary {
 		return s
 	}
 	s.WIF = d.WIFOutputs()
+	s.Hoop = newHoopSummary(d)
+	if s.Hoop != nil {
+		s.HoopPolicyFile = d.HoopPolicyFile
+	}
 	if d.Sink != nil && sinkReady(res, d) {
 		writer := res.sinkWriter
 		if writer == "" && p.live != nil && p.live.Sink != nil {
@@ -129,10 +159,7 @@ func RenderSummaryJSON(w io.Writer, s *Summary) error { return writeJSON(w, s) }
 // RenderSummaryText writes the summary for people.
 func RenderSummaryText(w io.Writer, s *Summary, cs *iostreams.ColorScheme) error {
 	tw := &errWriter{w: w}
-	verb := "Setup"
-	if s.Operation == OpTeardown {
-		verb = "Teardown"
-	}
+	verb := s.Operation.summaryVerb()
 	if len(s.Failed) > 0 || len(s.Skipped) > 0 {
 		tw.printf("%s %s incomplete: %d failed, %d not started.\n", cs.FailureIcon(), verb, len(s.Failed), len(s.Skipped))
 		for _, o := range s.Failed {
@@ -170,6 +197,15 @@ func RenderSummaryText(w io.Writer, s *Summary, cs *iostreams.ColorScheme) error
 		}
 		if s.HoopPolicyFile != "" {
 			tw.printf("  Hoop policy file:      %s\n", s.HoopPolicyFile)
+		}
+	}
+	if h := s.Hoop; h != nil {
+		tw.printf("\n%s\n", cs.Bold("Hoop ("+h.Provider+")"))
+		tw.printf("  policy file: %s\n", h.PolicyFile)
+		tw.printf("  install it:  %s\n", h.SetCommand)
+		tw.printf("  dry-run it:  %s\n", h.TestCommand)
+		for _, n := range h.Notes {
+			tw.printf("  %s\n", n)
 		}
 	}
 	if w := s.WIF; w != nil {

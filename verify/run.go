@@ -64,6 +64,11 @@ func Run(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Options) (
 	}
 	// The project reads run beside the first users' mints.
 	go r.facts.load(ctx, r.cfg.RequiredAPIs(), r.serviceAccountUnderTest())
+	// So do the key listings of the users' SAs (SPEC §7.6).
+	var idKeys *identityKeys
+	if mints {
+		idKeys = r.startIdentityKeys(ctx, users)
+	}
 
 	var userChecks []Check
 	switch r.cfg.Mode {
@@ -97,7 +102,11 @@ func Run(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Options) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rep.Checks = append(r.projectChecks(ctx), userChecks...)
+	projChecks := r.projectChecks(ctx)
+	if idKeys != nil {
+		projChecks = append(projChecks, idKeys.check(r.project))
+	}
+	rep.Checks = append(projChecks, userChecks...)
 	rep.summarize()
 	return rep, nil
 }

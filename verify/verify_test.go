@@ -225,6 +225,9 @@ func TestProbeDeniedWithoutDataRoles(t *testing.T) {
 func TestOperatorCannotDelegate(t *testing.T) {
 	w := newWorld(t, emulator.Options{}, "alice@acme.com")
 	w.setup()
+	// A verifier reads the project as the checks need (roles/viewer, what
+	// the read-permission fix asks for); minting is the question here.
+	w.editProject(func(p *gcp.Policy) bool { return p.AddMember("roles/viewer", "user:carol@example.com") })
 	carol := w.client(w.srv.MintToken(emulator.Identity{Principal: "user:carol@example.com", Expiry: w.clock.Now().Add(time.Hour).Unix()}))
 
 	o := w.opts("alice@acme.com")

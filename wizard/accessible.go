@@ -171,6 +171,16 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 			}
 			break
 		}
+		if users := offboarded(plan); len(users) > 0 {
+			ok, err := p.yesNo(fmt.Sprintf("This also offboards %s: their service accounts are disabled at once and their bindings removed. Offboard them?", strings.Join(users, ", ")), false)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				fmt.Fprintln(w, "Aborted: nothing was changed.")
+				return cmdutil.Silence(cmdutil.ErrCancel)
+			}
+		}
 
 		// 6. Apply.
 		res, err := s.backend.Apply(ctx, plan, engine.LinePrinter(w, ios.ErrColorScheme()))

@@ -53,7 +53,7 @@ func TestFlowHappyPath(t *testing.T) {
 	s := testSession(&config.Config{Project: "demo-project"}, e.backend)
 	tm := teatest.NewTestModel(t, newModel(s, stepProject), teatest.WithInitialTermSize(110, 50))
 	toPlan(t, tm)
-	send(tm, "y")
+	confirmApply(t, tm)
 	waitFor(t, tm, "Press enter to verify every identity.")
 	send(tm, "enter")
 	waitFor(t, tm, "Every identity can start a session.")
@@ -133,7 +133,7 @@ func TestFlowCtrlCDuringApply(t *testing.T) {
 	s := testSession(&config.Config{Project: "demo-project"}, &gatedBackend{Backend: e.backend, gate: gate})
 	tm := teatest.NewTestModel(t, newModel(s, stepProject), teatest.WithInitialTermSize(110, 50))
 	toPlan(t, tm)
-	send(tm, "y")
+	confirmApply(t, tm)
 	waitFor(t, tm, "Applying")
 	send(tm, "ctrl+c")
 	waitFor(t, tm, "Stopping")
@@ -186,3 +186,62 @@ func (g *gatedBackend) Apply(ctx context.Context, plan *enginePlan, progress fun
 }
 
 var _ tea.Model = (*Model)(nil)
+
+// confirmApply applies the plan on screen the one way there is: y, then
+// "yes" typed and Enter.
+func confirmApply(t *testing.T, tm *teatest.TestModel) {
+	t.Helper()
+	send(tm, "y")
+	waitFor(t, tm, "Type yes to confirm")
+	tm.Type("yes")
+	send(tm, "enter")
+}
+
+// Enter is "continue" on every screen: on the plan it must never apply
+// (issue: pressing Enter a few times applied 7 changes). Neither does y
+// alone, nor a confirmation that is not "yes"; y + "yes" + Enter does.
+func TestFlowEnterNeverApplies(t *testing.T) {
+	e := newEmu(t)
+	s := testSession(&config.Config{Project: "demo-project"}, e.backend)
+	tm := teatest.NewTestModel(t, newModel(s, stepProject), teatest.WithInitialTermSize(110, 50))
+	toPlan(t, tm)
+	e.srv.ResetStats()
+	send(tm, "enter", "enter", "enter")
+	send(tm, "y")
+	waitFor(t, tm, "Type yes to confirm")
+	tm.Type("y")
+	send(tm, "enter")
+	waitFor(t, tm, "type yes and press enter to go ahead")
+	if st := e.srv.Stats(); st.Writes != 0 {
+		t.Fatalf("Enter, y and a wrong answer made %d write calls: %s", st.Writes, st)
+	}
+	tm.Type("yes")
+	send(tm, "enter")
+	waitFor(t, tm, "Press enter to verify every identity.")
+	send(tm, "q")
+	m := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+	if e.srv.Stats().Writes == 0 {
+		t.Fatal(`typing "yes" did not apply`)
+	}
+	if m.Outcome() != OutcomeAborted && m.Outcome() != OutcomeDone {
+		t.Fatalf("outcome = %v", m.Outcome())
+	}
+}
+
+// The plan's footer names the deliberate key; Enter is not offered as apply.
+func TestPlanFooterNamesApplyKey(t *testing.T) {
+	e := newEmu(t)
+	cfg := validCfg("alice@acme.com")
+	s := testSession(cfg, e.backend)
+	m := sized(s, stepPlan, 100, 40)
+	s.plan = mustPlan(t, e, cfg)
+	m.screens[stepPlan].(*planScreen).loading = false
+	foot := m.footer()
+	if !strings.Contains(foot, "y apply (then type yes)") || strings.Contains(foot, "enter apply") {
+		t.Fatalf("footer = %q", foot)
+	}
+	m.Update(press("enter"))
+	if m.cur != stepPlan {
+		t.Fatalf("enter left the plan for %v", m.cur)
+	}
+}

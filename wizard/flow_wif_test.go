@@ -43,7 +43,7 @@ func TestFlowWIF(t *testing.T) {
 	waitFor(t, tm, "Audit evidence")
 	send(tm, "enter")
 	waitFor(t, tm, "Apply these changes?")
-	send(tm, "y")
+	confirmApply(t, tm)
 	waitFor(t, tm, "Press enter to verify")
 	send(tm, "enter")
 	// The verdict and the table's wif rows, on screen.

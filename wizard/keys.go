@@ -46,7 +46,7 @@ func newKeyMap() keyMap {
 		PrevItem: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous field")),
 		LoadFile: key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "load users file")),
 		Recheck:  key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "read again")),
-		Apply:    key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y/enter", "apply")),
+		Apply:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "apply (then type yes)")),
 		Save:     key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write config file")),
 		Retry:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry failed steps")),
 		Rerun:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "verify this user again")),

@@ -35,6 +35,12 @@ type planScreen struct {
 	saveErr   string
 	overwrite string // a path confirmed for overwriting by a second Enter
 	savedNote string
+
+	// confirm is the typed "yes" before applying, when open.
+	confirm *typedConfirm
+	// offboardAsked: the apply was confirmed and the offboarding's own
+	// confirmation is open (SPEC §7.2: disabling someone is asked apart).
+	offboardAsked bool
 }
 
 type planMsg struct {
@@ -52,7 +58,7 @@ func newPlanScreen(s *session) *planScreen {
 	return &planScreen{s: s, spin: spinner.New(spinner.WithSpinner(spinner.MiniDot)), vp: viewport.New(80, 10)}
 }
 
-func (p *planScreen) typing() bool { return p.save != nil }
+func (p *planScreen) typing() bool { return p.save != nil || p.confirm != nil }
 
 func (p *planScreen) setSize(w, h int) {
 	p.width, p.height = w, h
@@ -65,7 +71,7 @@ func (p *planScreen) setSize(w, h int) {
 func (p *planScreen) enter() tea.Cmd {
 	p.seq++
 	seq, cfg := p.seq, *p.s.cfg
-	p.loading, p.err, p.s.plan, p.savedNote = true, nil, nil, ""
+	p.loading, p.err, p.s.plan, p.savedNote, p.confirm, p.offboardAsked = true, nil, nil, "", nil, false
 	// The scripted path's wif preflight, with the risks the admin forced:
 	// a refused federation is never planned (no API call).
 	if _, err := engine.PreflightWIF(&cfg, p.s.allow); err != nil {
@@ -115,7 +121,15 @@ func (p *planScreen) update(msg tea.Msg) tea.Cmd {
 		if p.save != nil {
 			return p.updateSave(msg)
 		}
+		if p.confirm != nil {
+			return p.updateConfirm(msg)
+		}
 		return p.updateKeys(msg)
+	}
+	if p.confirm != nil {
+		var cmd tea.Cmd
+		p.confirm.in, cmd = p.confirm.in.Update(msg)
+		return cmd
 	}
 	if p.save != nil {
 		var cmd tea.Cmd
@@ -142,18 +156,70 @@ func (p *planScreen) updateKeys(msg tea.KeyMsg) tea.Cmd {
 		return p.save.Focus()
 	case key.Matches(msg, k.Retry) && p.err != nil:
 		return p.enter()
-	case key.Matches(msg, k.Apply):
+	case key.Matches(msg, k.Apply) || key.Matches(msg, k.Next):
 		switch {
 		case p.loading || p.s.plan == nil:
 			return nil
 		case !p.s.plan.HasChanges():
-			return goTo(stepVerify)
+			return goTo(stepVerify) // nothing to change: straight to the table
+		case !key.Matches(msg, k.Apply):
+			return nil // Enter alone never applies (the footer says y)
 		}
-		return goTo(stepApply)
+		n := p.s.plan.Counts()
+		p.confirm = newTypedConfirm(fmt.Sprintf("Apply %s to %s?", changesPhrase(n.Add+n.Change+n.Destroy), p.s.cfg.Project), p.width)
+		return textinput.Blink
 	}
 	var cmd tea.Cmd
 	p.vp, cmd = p.vp.Update(msg)
 	return cmd
+}
+
+func (p *planScreen) updateConfirm(msg tea.KeyMsg) tea.Cmd {
+	if key.Matches(msg, p.s.keys.Quit) {
+		return abort
+	}
+	ok, done, cmd := p.confirm.update(msg, p.s.keys)
+	if done {
+		p.confirm = nil
+	}
+	if !ok {
+		if done {
+			p.offboardAsked = false
+		}
+		return cmd
+	}
+	if users := offboarded(p.s.plan); len(users) > 0 && !p.offboardAsked {
+		p.offboardAsked = true
+		p.confirm = newTypedConfirm(fmt.Sprintf("This also OFFBOARDS %d identit%s (%s): their service accounts are disabled at once and their bindings removed. Offboard them?",
+			len(users), map[bool]string{true: "y", false: "ies"}[len(users) == 1], strings.Join(users, ", ")), p.width)
+		return textinput.Blink
+	}
+	return goTo(stepApply)
+}
+
+// offboarded lists who the plan offboards.
+func offboarded(plan *engine.Plan) []string {
+	var out []string
+	if plan == nil {
+		return nil
+	}
+	for _, c := range plan.Changes {
+		if !c.Offboard || c.Action == engine.ActionNoop {
+			continue
+		}
+		if o := plan.Desired().Offboard(c.Address); o != nil {
+			out = append(out, o.User)
+		}
+	}
+	return out
+}
+
+// changesPhrase is "1 change" or "7 changes".
+func changesPhrase(n int) string {
+	if n == 1 {
+		return "1 change"
+	}
+	return fmt.Sprintf("%d changes", n)
 }
 
 func (p *planScreen) updateSave(msg tea.KeyMsg) tea.Cmd {
@@ -212,7 +278,12 @@ func (p *planScreen) view() string {
 	title := fmt.Sprintf("Plan for %s · %s mode · %d users", plan.Project, plan.Mode, len(p.s.cfg.Users()))
 	b.WriteString(st.Title.Render(title) + "   ")
 	if plan.HasChanges() {
-		b.WriteString(st.Add.Render(fmt.Sprintf("+%d to add", n.Add)) + "  " + st.Change.Render(fmt.Sprintf("~%d to change", n.Change)) + "  " + st.Muted.Render(fmt.Sprintf("%d unchanged", n.NoOp)) + "\n\n")
+		b.WriteString(st.Add.Render(fmt.Sprintf("+%d to add", n.Add)) + "  " + st.Change.Render(fmt.Sprintf("~%d to change", n.Change)) + "  ")
+		if n.Destroy > 0 {
+			// Removals in red, with their count (offboarding included).
+			b.WriteString(st.Error.Render(fmt.Sprintf("-%d to remove", n.Destroy)) + "  ")
+		}
+		b.WriteString(st.Muted.Render(fmt.Sprintf("%d unchanged", n.NoOp)) + "\n\n")
 	} else {
 		b.WriteString(st.OK.Render("nothing to change") + "\n\n")
 	}
@@ -223,6 +294,8 @@ func (p *planScreen) view() string {
 		b.WriteString("\n")
 	}
 	switch {
+	case p.confirm != nil:
+		b.WriteString(p.confirm.view(st, p.width))
 	case p.save != nil:
 		b.WriteString(st.Label.Render("Write the answers to ") + p.save.View() + "\n")
 		if p.saveErr != "" {
@@ -231,7 +304,7 @@ func (p *planScreen) view() string {
 	case p.savedNote != "":
 		b.WriteString(st.OK.Render(markOK+" "+p.savedNote) + "\n")
 	case plan.HasChanges():
-		b.WriteString(st.Label.Render("Apply these changes?") + st.Muted.Render(" Nothing has been changed yet.") + "\n")
+		b.WriteString(st.Label.Render("Apply these changes?") + st.Muted.Render(" Nothing has been changed yet: press y, then type yes.") + "\n")
 	default:
 		b.WriteString(st.Label.Render("Everything is in place.") + st.Muted.Render(" Enter runs the verification table.") + "\n")
 	}
@@ -243,12 +316,15 @@ func (p *planScreen) help() bindings {
 	if p.save != nil {
 		return bindings{short: []key.Binding{withHelp(k.Next, "enter", "write"), k.Cancel, k.Quit}}
 	}
+	if p.confirm != nil {
+		return p.confirm.help(k)
+	}
 	if p.err != nil {
 		return bindings{short: []key.Binding{withHelp(k.Retry, "r", "plan again"), k.Back, k.QuitQ}}
 	}
 	apply := k.Apply
 	if p.s.plan != nil && !p.s.plan.HasChanges() {
-		apply = withHelp(apply, "enter", "verify")
+		apply = withHelp(k.Next, "enter", "verify")
 	}
 	return bindings{
 		short: []key.Binding{apply, k.Back, k.Save, k.QuitQ},
