@@ -129,9 +129,11 @@ func graphNodes(steps []step) ([]graph.Node, map[string]*step) {
 	}
 	resolve := func(self string, fs []fact) []string {
 		var out []string
+		seen := map[string]bool{self: true}
 		for _, f := range fs {
 			for _, id := range providers[f] {
-				if id != self && !slices.Contains(out, id) {
+				if !seen[id] {
+					seen[id] = true
 					out = append(out, id)
 				}
 			}
@@ -182,9 +184,13 @@ func memberFacts(member string) []fact {
 // provider's; the sink's deletion needs nothing.
 func (e *Engine) steps(p *Plan, run *applyRun) []step {
 	d, live := p.desired, p.live
+	byAddress := make(map[string]*Change, len(p.Changes))
+	for _, c := range p.Changes {
+		byAddress[c.Address] = c
+	}
 	created := map[string]bool{} // SA emails created in this run
 	for _, sa := range d.ServiceAccounts {
-		if c := p.Change(sa.Address); c != nil && c.Action == ActionCreate {
+		if c := byAddress[sa.Address]; c != nil && c.Action == ActionCreate {
 			created[lower(sa.Email)] = true
 		}
 	}
@@ -315,6 +321,19 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 	}
 	// Deletions wait for the policy edits that remove their members: an
 	// account's, and the provider's for its principal set.
+	targetsOf := map[string][]PolicyTarget{} // member → the policies naming it
+	for _, t := range d.PolicyTargets() {
+		for _, m := range d.MembershipsOf(t) {
+			if ts := targetsOf[m.Member]; len(ts) == 0 || ts[len(ts)-1] != t {
+				targetsOf[m.Member] = append(ts, t)
+			}
+		}
+	}
+	for _, r := range d.Removals {
+		if !slices.Contains(targetsOf[r.Member], r.Target) {
+			targetsOf[r.Member] = append(targetsOf[r.Member], r.Target)
+		}
+	}
 	for i := range accounts {
 		c := accounts[i].changes[0]
 		if c.Action != ActionDelete {
@@ -329,12 +348,8 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 		} else if sa := sas[c.Address]; sa != nil {
 			email = sa.Email
 		}
-		member := ServiceAccountMember(email)
-		for _, t := range d.PolicyTargets() {
-			if slices.ContainsFunc(d.MembershipsOf(t), func(m Membership) bool { return m.Member == member }) ||
-				slices.ContainsFunc(d.RemovalsOf(t), func(r Removal) bool { return r.Member == member }) {
-				accounts[i].needs = append(accounts[i].needs, policyFact(t))
-			}
+		for _, t := range targetsOf[ServiceAccountMember(email)] {
+			accounts[i].needs = append(accounts[i].needs, policyFact(t))
 		}
 	}
 	for i := range wifs {
