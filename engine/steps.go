@@ -33,6 +33,9 @@ func apiFact(service string) fact { return fact("api " + service) }
 // consistency themselves).
 func saFact(email string) fact { return fact("service account " + lower(email)) }
 
+// saGoneFact: the service account is deleted.
+func saGoneFact(email string) fact { return fact("service account deleted " + lower(email)) }
+
 // policyFact: the policy's edit is written (teardown: fedctl's members are
 // gone from it).
 func policyFact(t PolicyTarget) fact { return fact("policy " + t.Address()) }
@@ -179,7 +182,8 @@ func memberFacts(member string) []fact {
 //   - dataset: api bigquery; sink: the dataset; WRITER: the sink.
 //
 // Teardown: each policy edit first; an SA's deletion needs every policy
-// edit removing it as a member (or Google would leave deleted:… members);
+// edit removing it as a member (or Google would leave deleted:… members),
+// and the deletion of every account whose own policy names it;
 // the provider's deletion needs the policy edits, the pool's the
 // provider's; the sink's deletion needs nothing.
 func (e *Engine) steps(p *Plan, run *applyRun) []step {
@@ -227,13 +231,16 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 				// the policy edits removing it are written.
 				s := e.offboardStep(c, o)
 				s.needs = []fact{apiFact(iamAPI)}
+				if o.Delete {
+					s.provides = []fact{saGoneFact(o.Email)}
+				}
 				accounts = append(accounts, s)
 				continue
 			}
 			switch c.Action {
 			case ActionDelete:
 				s := e.deleteSAStep(c, sa)
-				s.needs = []fact{apiFact(iamAPI)}
+				s.needs, s.provides = []fact{apiFact(iamAPI)}, []fact{saGoneFact(sa.Email)}
 				accounts = append(accounts, s) // needs: once every policy is known
 			case ActionUpdate:
 				// Re-enabled and re-marked before anything binds it.
@@ -348,8 +355,14 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 		} else if sa := sas[c.Address]; sa != nil {
 			email = sa.Email
 		}
+		// A policy naming it is edited first, or goes with its own
+		// account (the admin, named on each user's account, goes last).
 		for _, t := range targetsOf[ServiceAccountMember(email)] {
 			accounts[i].needs = append(accounts[i].needs, policyFact(t))
+			// (Not when the two name each other: no order helps then.)
+			if t.Type == TargetServiceAccount && !slices.Contains(targetsOf[ServiceAccountMember(t.Name)], ServiceAccountTarget(email)) {
+				accounts[i].needs = append(accounts[i].needs, saGoneFact(t.Name))
+			}
 		}
 	}
 	for i := range wifs {
