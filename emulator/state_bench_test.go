@@ -15,11 +15,12 @@ import (
 )
 
 // BenchmarkStateFileLargeProject measures service-account creates against
-// a state file that already holds 10,000 accounts (about 9 MB), 16 at a
+// a state file that already holds 10,000 accounts (about 5.5 MB), 16 at a
 // time, as a 10,000-user --sandbox setup sends them. Reported: time per
-// request (ms/request), the state file's saves per request, and the size.
-// Rewriting the file per request costs tens of milliseconds here; batched
-// saves (state_sync.go) spread one save over many requests.
+// request (ms/request), the state file's saves per request, its size (MB)
+// and one save's duration (ms/save: what each request cost when every
+// request saved). Batched saves (state_sync.go) spread one save over many
+// requests.
 //
 //	go test -bench StateFileLargeProject -run '^$' -benchtime 1x ./emulator/
 func BenchmarkStateFileLargeProject(b *testing.B) {
