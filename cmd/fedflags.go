@@ -160,7 +160,11 @@ func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadO
 			return nil, nil, cmdutil.FlagErrorWrap(err)
 		}
 	}
-	if err := cfg.Apply(ff.overlay(cmd.Flags(), f)); err != nil {
+	ov, err := ff.overlay(cmd.Flags(), f)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cfg.Apply(ov); err != nil {
 		return nil, nil, cmdutil.FlagErrorWrap(err)
 	}
 	if err := ff.applyWIF(cmd.Flags(), cfg); err != nil {
@@ -189,7 +193,7 @@ func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadO
 	if o.prefill {
 		return cfg, nil, nil
 	}
-	err := cfg.Validate()
+	err = cfg.Validate()
 	var pe *config.PreflightError
 	if err == nil {
 		return cfg, nil, nil
@@ -230,7 +234,7 @@ func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadO
 
 // overlay is the config.Flags of the flags set on the command line (a
 // changed flag overrides the file even when empty), plus --project.
-func (ff *fedFlags) overlay(fl *pflag.FlagSet, f *cmdutil.Factory) config.Flags {
+func (ff *fedFlags) overlay(fl *pflag.FlagSet, f *cmdutil.Factory) (config.Flags, error) {
 	var out config.Flags
 	str := func(name string, v *string) *string {
 		if fl.Lookup(name) != nil && fl.Changed(name) {
@@ -276,7 +280,7 @@ func (ff *fedFlags) overlay(fl *pflag.FlagSet, f *cmdutil.Factory) config.Flags 
 	if fl.Changed("wait") {
 		out.Wait = &ff.wait
 	}
-	return out
+	return out, usersFromStdin(&out, f)
 }
 
 // newEngine builds the gcp client (only now, after preflight) and an engine

@@ -1,9 +1,7 @@
 package cmd
 
 import (
-	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -40,8 +38,11 @@ key, as a gateway does. Tokens are never printed unless --show-token.
 
 With --revoked, the proof of revocation runs alone for each --user (SPEC
 §7.2, docs/lifecycle.md): the SA is disabled or deleted, the admin's mint
-for it is refused, no binding names it, no user-managed key is left. It
-exits 3 while the identity still has access.
+for it is refused, no binding names it, no user-managed key is left. In
+wif mode it proves the principal (set) unbound (with --subject-token-file,
+that the exchange and impersonation now fail) and says until when tokens
+already minted for the target SA stay valid. It exits 3 while access
+remains.
 
 Exits 0 when every check passes (warnings allowed), 3 when any fails.`,
 		Example: `  fedctl verify --all
@@ -76,7 +77,7 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 		return err
 	}
 	users := opts.users
-	if opts.revoked && len(users) == 0 {
+	if opts.revoked && len(users) == 0 && cfg.Mode != config.ModeWIF {
 		return cmdutil.FlagErrorf("--revoked needs --user EMAIL (repeatable): whose revocation to prove")
 	}
 	if opts.all {
@@ -84,7 +85,7 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 			return cmdutil.FlagErrorf("--all: the configuration lists no users (pass --users, --users-file or --config)")
 		}
 	}
-	vo, err := verifyRunOptions(f, cfg, opts.ff.adminKeyFile)
+	vo, err := verifyRunOptions(cmd, f, cfg, opts.ff.adminKeyFile)
 	if err != nil {
 		return err
 	}
@@ -105,9 +106,10 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 	var rep *verify.Report
 	if opts.revoked {
 		if cfg.Mode == config.ModeWIF {
-			return cmdutil.FlagErrorf("--revoked: wif mode has no per-user identities to prove revoked")
+			rep, err = verify.RunRevokedWIF(ctx, client, cfg, vo)
+		} else {
+			rep, err = verify.RunRevoked(ctx, client, cfg, vo, verify.RevocationsFor(cfg, users))
 		}
-		rep, err = verify.RunRevoked(ctx, client, cfg, vo, verify.RevocationsFor(cfg, users))
 	} else {
 		rep, err = verify.Run(ctx, client, cfg, vo)
 	}
@@ -132,28 +134,17 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 	return nil
 }
 
-// verifyRunOptions are the verify.Options shared by verify and token: the
-// admin key, --wait, --concurrency, progress on stderr.
-func verifyRunOptions(f *cmdutil.Factory, cfg *config.Config, keyFlag string) (verify.Options, error) {
-	vo := verify.Options{Wait: cfg.Wait, Concurrency: cfg.Concurrency}
-	vo.Progress = func(format string, args ...any) { f.Progressf(format+"\n", args...) }
-	// --admin-key-file must exist; admin_key_file in the configuration is
-	// where setup writes the key, which may not have happened (then verify
-	// mints keylessly).
-	path := cfg.AdminKeyFile
-	if path == "" {
-		return vo, nil
-	}
-	key, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		vo.AdminKey, vo.AdminKeyFile = key, path
-	case keyFlag == "" && errors.Is(err, os.ErrNotExist):
-		// Configured but never written: keyless.
-	default:
-		return vo, fmt.Errorf("reading --admin-key-file: %w", err)
-	}
-	return vo, nil
+// verifyRunOptions are the verify.Options of verify and token
+// (verify.OptionsFrom, as setup and the wizard build theirs): the admin
+// key, --wait, --concurrency, the fixes' context, progress on stderr.
+func verifyRunOptions(cmd *cobra.Command, f *cmdutil.Factory, cfg *config.Config, keyFlag string) (verify.Options, error) {
+	vo, err := verify.OptionsFrom(cfg, verify.From{
+		KeyFlag:    keyFlag != "",
+		Invocation: invocationOf(cmd, f, cfg.Project),
+		Progress:   func(format string, args ...any) { f.Progressf(format+"\n", args...) },
+	})
+	vo.Users = nil // the caller's --user/--all say whom
+	return vo, err
 }
 
 // loadVerifyConfig is the configuration of verify and token: users may

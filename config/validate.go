@@ -290,7 +290,7 @@ func (v *validator) identities(t *tmpl, admin string) {
 
 	suggestion := ""
 	if s := suggestTemplate(t, users, project, admin); s != "" {
-		suggestion = fmt.Sprintf("use --template %q (identity_template), which renders a legal, unique ID for all %d users", s, len(users))
+		suggestion = fmt.Sprintf("use --template %q (identity_template), which renders a legal, unique ID for %s", s, allUsers(len(users)))
 	}
 	fixOr := func(static string) string {
 		if suggestion != "" {
@@ -329,6 +329,14 @@ func joinAnd(s []string) string {
 		return strings.Join(s, "")
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// allUsers is "the one user" or "all 7 users".
+func allUsers(n int) string {
+	if n == 1 {
+		return "the one user"
+	}
+	return fmt.Sprintf("all %d users", n)
 }
 
 var federationNameRE = lazyregexp.New(`^[a-z0-9-]{1,30}$`)

@@ -219,7 +219,7 @@ func (d *Desired) buildImpersonation(cfg *config.Config) error {
 		}
 	}
 	if d.Verifier != "" {
-		d.Memberships = append(d.Memberships, Membership{Target: ServiceAccountTarget(d.Admin.Email), Role: RoleTokenCreator, Member: d.Verifier, Why: "keyless verifier (SPEC §3)"})
+		d.Memberships = append(d.Memberships, Membership{Target: ServiceAccountTarget(d.Admin.Email), Role: RoleTokenCreator, Member: d.Verifier, Why: "keyless verifier"})
 	}
 	return nil
 }

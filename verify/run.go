@@ -107,6 +107,7 @@ func Run(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Options) (
 		projChecks = append(projChecks, idKeys.check(r.project))
 	}
 	rep.Checks = append(projChecks, userChecks...)
+	r.contextualizeFixes(rep)
 	rep.summarize()
 	return rep, nil
 }

@@ -108,7 +108,7 @@ func (p *planScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		p.save, p.s.savedPath = nil, msg.path
-		p.savedNote = fmt.Sprintf("saved to %s · replay it in a script: fedctl setup --config %s --yes", msg.path, msg.path)
+		p.savedNote = fmt.Sprintf("saved to %s · replay it in a script: %s", msg.path, p.s.replayCommand(msg.path))
 		return nil
 	case spinner.TickMsg:
 		if !p.loading {
@@ -214,6 +214,14 @@ func offboarded(plan *engine.Plan) []string {
 	return out
 }
 
+// usersPhrase is "1 user" or "7 users".
+func usersPhrase(n int) string {
+	if n == 1 {
+		return "1 user"
+	}
+	return fmt.Sprintf("%d users", n)
+}
+
 // changesPhrase is "1 change" or "7 changes".
 func changesPhrase(n int) string {
 	if n == 1 {
@@ -254,6 +262,7 @@ func (p *planScreen) view() string {
 	st := p.s.styles
 	var b strings.Builder
 	var refused *engine.WIFSafetyError
+	var notOurs *engine.OwnershipError
 	switch {
 	case p.loading:
 		b.WriteString(p.spin.View() + " Reading the live state of " + p.s.cfg.Project + " and planning…\n")
@@ -265,9 +274,18 @@ func (p *planScreen) view() string {
 		}
 		b.WriteString("  " + st.Muted.Render("esc goes back to change the answers") + "\n")
 		return b.String()
+	case p.err != nil && errors.As(p.err, &notOurs):
+		// Another federation's (or another user's) resources: refused
+		// while planning, before any write (SPEC §7.1).
+		b.WriteString(st.Error.Render(markFail+" refused before any write: these belong to someone else") + "\n")
+		for _, pr := range notOurs.Problems {
+			b.WriteString(para(st.Error, "  ", pr, p.width))
+		}
+		b.WriteString("  " + st.Muted.Render("esc goes back to change the answers") + "\n")
+		return b.String()
 	case p.err != nil:
 		b.WriteString(st.Error.Render(markFail+" planning failed: "+errorLine(p.err)) + "\n")
-		b.WriteString("  " + st.Muted.Render(wrap("fix: "+fixFor(p.err, p.s.cfg.Project), p.width-2)) + "\n")
+		b.WriteString("  " + st.Muted.Render(wrap("fix: "+p.s.fixFor(p.err, p.s.cfg.Project), p.width-2)) + "\n")
 		b.WriteString("  " + st.Muted.Render("r plans again · esc goes back to change the answers") + "\n")
 		return b.String()
 	case p.s.plan == nil:
@@ -275,7 +293,10 @@ func (p *planScreen) view() string {
 	}
 	plan := p.s.plan
 	n := plan.Counts()
-	title := fmt.Sprintf("Plan for %s · %s mode · %d users", plan.Project, plan.Mode, len(p.s.cfg.Users()))
+	title := fmt.Sprintf("Plan for %s · %s mode", plan.Project, plan.Mode)
+	if plan.Mode != config.ModeWIF { // wif federates workloads, not a list of users
+		title += " · " + usersPhrase(len(p.s.cfg.Users()))
+	}
 	b.WriteString(st.Title.Render(title) + "   ")
 	if plan.HasChanges() {
 		b.WriteString(st.Add.Render(fmt.Sprintf("+%d to add", n.Add)) + "  " + st.Change.Render(fmt.Sprintf("~%d to change", n.Change)) + "  ")
