@@ -46,6 +46,7 @@ const (
 	factProviderGone fact = "wif provider deleted"
 	factDataset      fact = "audit dataset exists"
 	factSink         fact = "audit sink exists"
+	factAdminKey     fact = "admin key written"
 )
 
 // APIs the steps call, beyond IAM: a project policy edit goes through
@@ -284,7 +285,7 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 			}
 		case KindAdminKey:
 			s := e.keyStep(c, d, created[lower(d.Admin.Email)])
-			s.needs = []fact{apiFact(iamAPI), saFact(d.Admin.Email)}
+			s.needs, s.provides = []fact{apiFact(iamAPI), saFact(d.Admin.Email)}, []fact{factAdminKey}
 			rest = append(rest, s)
 		case KindWIFPool, KindWIFProvider:
 			var s step
@@ -318,6 +319,16 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 			s := e.accessStep(c, d.Sink, live, &run.sink)
 			s.needs = []fact{apiFact(bigqueryAPI), factDataset, factSink}
 			sinkChain = append(sinkChain, s)
+		case KindOrgPolicy:
+			// setup --enforce-no-keys (SPEC §7.6): the project's own policy
+			// on a boolean constraint; last, after any key setup makes.
+			st := c.After.(*OrgPolicyState)
+			// (A step starts when its needs are met, whatever its place:
+			// it runs after the key step, however that ends.)
+			rest = append(rest, step{name: "set " + c.Address, changes: []*Change{c}, after: []fact{factAdminKey},
+				run: func(ctx context.Context) error {
+					return e.c.SetBooleanPolicy(ctx, p.Project, st.Constraint, st.Enforced)
+				}})
 		case KindLocalFile:
 			s := step{name: "write " + c.Address, changes: []*Change{c}, run: func(context.Context) error { return writeHoopPolicy(d) }}
 			if d.Admin != nil {
