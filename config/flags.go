@@ -41,6 +41,7 @@ type Flags struct {
 	AdminKeyFile   *string        // --admin-key-file
 	HoopPolicy     *string        // --hoop-policy
 	HoopTokenTTL   *time.Duration // --hoop-token-ttl
+	OAuthClient    *string        // --oauth-client
 	Concurrency    *int           // --concurrency
 	Wait           *time.Duration // --wait
 }
@@ -117,6 +118,7 @@ func (c *Config) Apply(f Flags) error {
 	set(&c.AdminKeyFile, f.AdminKeyFile)
 	set(&c.HoopPolicy, f.HoopPolicy)
 	set(&c.HoopTokenTTL, f.HoopTokenTTL)
+	set(&c.OAuth.ClientFile, f.OAuthClient)
 	set(&c.Concurrency, f.Concurrency)
 	set(&c.Wait, f.Wait)
 	return nil
