@@ -51,15 +51,21 @@ func NewReader(c *gcp.Client) *Reader {
 // Read calls fn for every event the selection matches, in timestamp order.
 // fn may return ErrStop to end the read; Read then returns nil.
 func (r *Reader) Read(ctx context.Context, sel Selection, fn func(*Event) error) error {
-	size := r.PageSize
-	if size <= 0 {
-		size = DefaultPageSize
-	}
+	return r.readOrdered(ctx, sel, "timestamp asc", fn)
+}
+
+// ReadNewestFirst is Read in reverse timestamp order (newest first), as
+// `gcloud logging read` lists entries.
+func (r *Reader) ReadNewestFirst(ctx context.Context, sel Selection, fn func(*Event) error) error {
+	return r.readOrdered(ctx, sel, "timestamp desc", fn)
+}
+
+func (r *Reader) readOrdered(ctx context.Context, sel Selection, order string, fn func(*Event) error) error {
 	req := &logging.ListLogEntriesRequest{
 		ResourceNames: []string{"projects/" + sel.Project},
 		Filter:        sel.Filter(),
-		OrderBy:       "timestamp asc",
-		PageSize:      size,
+		OrderBy:       order,
+		PageSize:      r.pageSize(),
 	}
 	return r.read(ctx, req, sel.Match, fn)
 }

@@ -82,6 +82,9 @@ func (e *Engine) PlanSetup(ctx context.Context, cfg *config.Config) (*Plan, erro
 	if err := checkOwnership(d, live); err != nil {
 		return nil, err
 	}
+	if err := e.checkHoopTokenTTL(ctx, d); err != nil {
+		return nil, err
+	}
 	return diffSetup(d, live), nil
 }
 
