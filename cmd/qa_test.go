@@ -1,0 +1,33 @@
+package cmd
+
+import (
+	"strings"
+	"testing"
+)
+
+// Fixes printed on the sandbox are fedctl --sandbox commands: pasted as
+// they are, they act on the sandbox, not on a real project named
+// demo-project. These are the walkthroughs' (docs/lifecycle.md,
+// docs/keys.md) commands, run as a new user would.
+
+const qaVerifier = "user:operator@example.com"
+
+// verify --revoked on a user who still has access: the fix is the
+// sandbox's teardown --user.
+func TestQASandboxRevokedFixIsSandboxTeardown(t *testing.T) {
+	s := newSandboxCLI(t)
+	if r := s.run("", "--sandbox", "setup", "--yes", "--users", "alice@example.com", "--verifier", qaVerifier); r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r := s.run("", "--sandbox", "verify", "--revoked", "--user", "alice@example.com")
+	if r.code != 3 {
+		t.Fatalf("verify --revoked: exit %d, want 3\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "fedctl --sandbox teardown --user alice@example.com") {
+		t.Errorf("the fix is not the sandbox's teardown:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stdout, "--project demo-project") {
+		t.Errorf("a fix names --project demo-project on the sandbox:\n%s", r.stdout)
+	}
+}
+
