@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -28,6 +29,23 @@ func TestQASandboxRevokedFixIsSandboxTeardown(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "--project demo-project") {
 		t.Errorf("a fix names --project demo-project on the sandbox:\n%s", r.stdout)
+	}
+}
+
+// keys list's "Remove them" command on the sandbox is keys prune with
+// --sandbox.
+func TestQASandboxKeysListPruneHint(t *testing.T) {
+	s := newSandboxCLI(t)
+	key := filepath.Join(s.dir, "shared-key.json")
+	if r := s.run("", "--sandbox", "setup", "--yes", "--users", "alice@example.com", "--verifier", qaVerifier, "--admin-key-file", key); r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r := s.run("", "--sandbox", "keys", "list")
+	if r.code != 0 {
+		t.Fatalf("keys list: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "Remove them: fedctl --sandbox keys prune --sa fedctl-admin@demo-project.iam.gserviceaccount.com") {
+		t.Errorf("the prune hint is not the sandbox's:\n%s", r.stdout)
 	}
 }
 
