@@ -49,3 +49,21 @@ func TestQASandboxKeysListPruneHint(t *testing.T) {
 	}
 }
 
+// A second federation's fixes keep its --name: without it a pasted setup
+// plans federation "fedctl", which refuses team-b's admin SA.
+func TestQAFixesKeepFederationName(t *testing.T) {
+	s := newSandboxCLI(t)
+	fed := []string{"--name", "team-b", "--admin-sa", "teamb-admin", "--template", "teamb-{user.email}@{project}.iam.gserviceaccount.com"}
+	setup := append([]string{"--sandbox", "setup", "--yes", "--users", "alice@example.com", "--verifier", qaVerifier}, fed...)
+	if r := s.run("", setup...); r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r := s.run("", append([]string{"--sandbox", "verify", "--user", "dave@example.com"}, fed...)...)
+	if r.code != 3 {
+		t.Fatalf("verify dave: exit %d, want 3\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	want := "fedctl --sandbox setup --name team-b --admin-sa teamb-admin"
+	if !strings.Contains(r.stdout, want) {
+		t.Errorf("no fix %q:\n%s", want, r.stdout)
+	}
+}
