@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,5 +66,34 @@ func TestQAFixesKeepFederationName(t *testing.T) {
 	want := "fedctl --sandbox setup --name team-b --admin-sa teamb-admin"
 	if !strings.Contains(r.stdout, want) {
 		t.Errorf("no fix %q:\n%s", want, r.stdout)
+	}
+}
+
+// audit sink create checks the sink and dataset IDs as setup's preflight
+// does: a usage error (exit 2) before any API call, with one JSON error
+// document, instead of BigQuery's 400 halfway through the apply.
+func TestQAAuditSinkCreateBadIDsAreUsageErrors(t *testing.T) {
+	srv := newFedServer(t)
+	for _, args := range [][]string{
+		{"--dataset", "bad-name"},
+		{"--name", "bad name"},
+	} {
+		before := srv.Stats().Total
+		r := runFed(t, srv, append([]string{"--output", "json", "audit", "sink", "create", "--yes"}, args...)...)
+		if r.code != 2 {
+			t.Errorf("%v: exit %d, want 2\n%s\n%s", args, r.code, r.stdout, r.stderr)
+		}
+		var doc struct {
+			Error struct {
+				Message  string `json:"message"`
+				ExitCode int    `json:"exit_code"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.Error.ExitCode != 2 || !strings.Contains(doc.Error.Message, args[0]) {
+			t.Errorf("%v: stdout is not the error document naming %s (%v):\n%s", args, args[0], err, r.stdout)
+		}
+		if n := srv.Stats().Total - before; n != 0 {
+			t.Errorf("%v: %d API request(s) before the usage error", args, n)
+		}
 	}
 }
