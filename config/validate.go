@@ -188,14 +188,27 @@ func (v *validator) common() {
 	if c.AdminKeyFile != "" && c.effectiveMode() != ModeImpersonation {
 		v.add("admin_key_file", c.AdminKeyFile, fmt.Sprintf("only impersonation mode has an admin SA (mode is %s)", c.effectiveMode()), "remove --admin-key-file")
 	}
-	if s := c.Audit.Sink; !s.IsZero() {
-		if s.Name != "" && !sinkNameRE.MatchString(s.Name) {
-			v.add("audit.sink.name", s.Name, "is not a log sink name (up to 100 of A-Z, a-z, 0-9, '_', '-', '.')", "use e.g. "+DefaultSinkName)
-		}
-		if s.Dataset != "" && (!datasetRE.MatchString(s.Dataset) || len(s.Dataset) > 1024) {
-			v.add("audit.sink.dataset", s.Dataset, "is not a BigQuery dataset ID (letters, digits and '_')", "use e.g. "+strings.NewReplacer("-", "_", ".", "_").Replace(s.Dataset))
-		}
+	v.sink(c.Audit.Sink)
+}
+
+func (v *validator) sink(s Sink) {
+	if s.IsZero() {
+		return
 	}
+	if s.Name != "" && !sinkNameRE.MatchString(s.Name) {
+		v.add("audit.sink.name", s.Name, "is not a log sink name (up to 100 of A-Z, a-z, 0-9, '_', '-', '.')", "use e.g. "+DefaultSinkName)
+	}
+	if s.Dataset != "" && (!datasetRE.MatchString(s.Dataset) || len(s.Dataset) > 1024) {
+		v.add("audit.sink.dataset", s.Dataset, "is not a BigQuery dataset ID (letters, digits and '_')", "use e.g. "+strings.NewReplacer("-", "_", ".", "_").Replace(s.Dataset))
+	}
+}
+
+// Problems are the problems of the sink's IDs, as Validate finds them
+// (for `audit sink create`, whose flags set the sink alone).
+func (s Sink) Problems() []Problem {
+	v := &validator{}
+	v.sink(s)
+	return v.problems
 }
 
 func (v *validator) users(field string, users []string) {

@@ -41,6 +41,8 @@ func RunRevokedWIF(ctx context.Context, c *gcp.Client, cfg *config.Config, opts 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// The fixes name fedctl teardown: on the sandbox it needs --sandbox.
+	r.contextualizeFixes(rep)
 	rep.summarize()
 	return rep, nil
 }
