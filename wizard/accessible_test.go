@@ -35,6 +35,7 @@ func TestAccessibleHappyPath(t *testing.T) {
 		"alice@acme.com,bob@acme.com", // …asked again after the preflight
 		"", "n", "",
 		"y",                         // data access logs
+		"",                          // log sink: keep off
 		"user:operator@example.com", // verifier
 		"y",                         // apply
 	}, "\n") + "\n"
@@ -103,6 +104,7 @@ func TestAccessibleWIF(t *testing.T) {
 		"n",                                                     // accept no condition? no: refused, asked again
 		"gumloop", "ORG123", "", "", "", "", "", "", "", "", "", // the preset's answers, condition included
 		"y", // data access logs
+		"n", // log sink
 		"y", // apply
 	}, "\n") + "\n"
 	err, out, errOut := accessibleRun(t, e, input)

@@ -102,3 +102,49 @@ func TestWIFPlanHeaderHasNoUserCount(t *testing.T) {
 		t.Errorf("header:\n%s", view)
 	}
 }
+
+// Accessible mode: after a CEL error in the condition, Enter does not fall
+// back to "none" (it dropped the condition); none must be typed.
+func TestAccessibleConditionAfterErrorIsNotDropped(t *testing.T) {
+	e := newEmu(t)
+	input := strings.Join([]string{
+		"", "2", // project, wif
+		"custom", "https://token.example", "google.subject=assertion.sub,attribute.org=assertion.org",
+		"assertion.org = 'x'", // bad CEL
+		"",                    // Enter: must not mean none
+	}, "\n") + "\n"
+	_, _, errOut := accessibleRun(t, e, input)
+	if !strings.Contains(errOut, "type it again, or - for none") {
+		t.Fatalf("Enter after a CEL error was accepted:\n%s", errOut)
+	}
+	if strings.Contains(errOut, "Allowed audiences") {
+		t.Fatalf("the wizard moved on without a condition:\n%s", errOut)
+	}
+}
+
+// Both modes ask the same questions: every question of the Audit screen is
+// asked in accessible mode too (the log sink was missing).
+func TestAccessibleAsksWhatTheScreensAsk(t *testing.T) {
+	e := newEmu(t)
+	input := strings.Join([]string{
+		"", "", "alice@acme.com", "", "n", "", // project, mode, users, template, pattern B, roles
+		"y", "y", "", "", "", // logs, sink on: name, dataset, location
+		"user:operator@example.com",
+	}, "\n") + "\n"
+	_, _, errOut := accessibleRun(t, e, input)
+	cfg := validCfg("alice@acme.com")
+	s := testSession(cfg, e.backend)
+	screen := sized(s, stepAudit, 120, 60)
+	screen.Init()
+	sc := screen.screens[stepAudit].(*auditScreen)
+	sc.sink = true
+	view := screen.View()
+	for _, q := range []string{qDataAccessLogs, qSink, sinkQuestions[0].label, sinkQuestions[1].label, sinkQuestions[2].label, "Verifier"} {
+		if !strings.Contains(view, q) {
+			t.Errorf("the Audit screen does not ask %q", q)
+		}
+		if !strings.Contains(errOut, q) {
+			t.Errorf("accessible mode does not ask %q:\n%s", q, errOut)
+		}
+	}
+}
