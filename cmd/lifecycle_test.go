@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -82,5 +84,38 @@ func TestOffboardingCommands(t *testing.T) {
 	}
 	if r := runFed(t, srv, "verify", "--revoked", "--user", "bob@acme.com"); r.code != 3 {
 		t.Errorf("verify --revoked bob after re-enabling: exit %d, want 3", r.code)
+	}
+}
+
+// wif: after a teardown the workload's token can no longer be exchanged
+// and impersonate the target; verify --revoked says so (exit 0), and
+// before the teardown it exits 3.
+func TestWIFRevokedAfterTeardown(t *testing.T) {
+	srv := newFedServer(t)
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token.jwt")
+	args := wifArgs("--attribute-condition", "assertion.org == 'acme'")
+	if r := runFed(t, srv, append([]string{"setup", "--yes"}, args...)...); r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s", r.code, r.stderr)
+	}
+	aud := "//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/demo-pool/providers/demo-oidc"
+	jwt, err := srv.MintSubjectToken("demo", map[string]any{"sub": "wf-1", "org": "acme", "aud": aud})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tokenFile, []byte(jwt), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	revoked := append([]string{"verify", "--revoked", "--subject-token-file", tokenFile}, args...)
+	if r := runFed(t, srv, revoked...); r.code != 3 {
+		t.Errorf("verify --revoked before teardown: exit %d, want 3\n%s", r.code, r.stdout)
+	}
+	r := runFed(t, srv, append([]string{"teardown", "--yes"}, args...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "principal unbound") {
+		t.Fatalf("teardown: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runFed(t, srv, revoked...)
+	if r.code != 0 || !strings.Contains(r.stdout, "STS refuses the token") {
+		t.Errorf("verify --revoked after teardown: exit %d\n%s", r.code, r.stdout)
 	}
 }

@@ -24,8 +24,8 @@ func heldTokens(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *con
 			continue
 		}
 		o := d.Offboard(ch.Address)
-		if o == nil {
-			continue
+		if o == nil || o.User == "" {
+			continue // proof rows are about people
 		}
 		rv := verify.Revocation{User: o.User, SA: o.Email}
 		if o.Email != "" && !o.Disabled {
@@ -51,6 +51,24 @@ func proveRevoked(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *c
 	if err != nil {
 		return err
 	}
+	return renderRevoked(f, rep, dst)
+}
+
+// proveRevokedWIF runs the wif revocation rows after a wif teardown.
+func proveRevokedWIF(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *config.Config, dst **verify.Report) error {
+	vo, err := verifyRunOptions(nil, f, cfg, "")
+	if err != nil {
+		return err
+	}
+	f.Progressf("Proving the revocation…\n")
+	rep, err := verify.RunRevokedWIF(ctx, c, cfg, vo)
+	if err != nil {
+		return err
+	}
+	return renderRevoked(f, rep, dst)
+}
+
+func renderRevoked(f *cmdutil.Factory, rep *verify.Report, dst **verify.Report) error {
 	*dst = rep
 	if !f.Output().IsJSON() {
 		ios := f.IOStreams

@@ -217,6 +217,9 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 		if out != nil && !jsonOut {
 			engine.RenderWIFOutputsTo(ios.Out, out, ios.ColorScheme())
 		}
+		if h := engine.HoopSummaryFor(plan.Desired()); h != nil && !jsonOut {
+			engine.RenderHoopSummaryTo(ios.Out, h, ios.ColorScheme())
+		}
 	}
 	verr := runVerification(ctx, f, client, cfg, doc, opts.inv)
 	if len(revs) > 0 {

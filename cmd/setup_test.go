@@ -121,6 +121,7 @@ func TestBadInputsMakeNoAPICalls(t *testing.T) {
 		"colliding SA ids":   {[]string{"--users", "alice@acme.com,alice@other.org"}, []string{"alice@acme.com", "alice@other.org"}},
 		"bad placeholder":    {[]string{"--users", "alice@acme.com", "--template", "x-{user.name}"}, []string{"{user.name}"}},
 		"bad grant":          {[]string{"--users", "alice@acme.com", "--grant", "everyone"}, []string{"everyone"}},
+		"bad name":           {[]string{"--users", "alice@acme.com", "--name", "Team_B"}, []string{"--name", "Team_B"}},
 		"unknown YAML key":   {[]string{"--config", badYAML}, []string{"userz", ":3"}},
 		"several at once":    {[]string{"--users", "bad1,alice@acme.com", "--roles", "nope"}, []string{"bad1", "nope"}},
 		"missing users file": {[]string{"--users-file", filepath.Join(dir, "nope.txt")}, []string{"nope.txt"}},

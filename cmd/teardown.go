@@ -143,8 +143,14 @@ func runTeardown(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, op
 		}
 		renderUndo(f, plan)
 	}
-	if err != nil || len(revs) == 0 {
+	if err != nil {
 		return err
+	}
+	if cfg.Mode == config.ModeWIF {
+		return proveRevokedWIF(ctx, f, client, cfg, &doc.Revoked)
+	}
+	if len(revs) == 0 {
+		return nil
 	}
 	return proveRevoked(ctx, f, client, cfg, revs, &doc.Revoked)
 }

@@ -38,8 +38,11 @@ key, as a gateway does. Tokens are never printed unless --show-token.
 
 With --revoked, the proof of revocation runs alone for each --user (SPEC
 §7.2, docs/lifecycle.md): the SA is disabled or deleted, the admin's mint
-for it is refused, no binding names it, no user-managed key is left. It
-exits 3 while the identity still has access.
+for it is refused, no binding names it, no user-managed key is left. In
+wif mode it proves the principal (set) unbound (with --subject-token-file,
+that the exchange and impersonation now fail) and says until when tokens
+already minted for the target SA stay valid. It exits 3 while access
+remains.
 
 Exits 0 when every check passes (warnings allowed), 3 when any fails.`,
 		Example: `  fedctl verify --all
@@ -74,7 +77,7 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 		return err
 	}
 	users := opts.users
-	if opts.revoked && len(users) == 0 {
+	if opts.revoked && len(users) == 0 && cfg.Mode != config.ModeWIF {
 		return cmdutil.FlagErrorf("--revoked needs --user EMAIL (repeatable): whose revocation to prove")
 	}
 	if opts.all {
@@ -103,9 +106,10 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 	var rep *verify.Report
 	if opts.revoked {
 		if cfg.Mode == config.ModeWIF {
-			return cmdutil.FlagErrorf("--revoked: wif mode has no per-user identities to prove revoked")
+			rep, err = verify.RunRevokedWIF(ctx, client, cfg, vo)
+		} else {
+			rep, err = verify.RunRevoked(ctx, client, cfg, vo, verify.RevocationsFor(cfg, users))
 		}
-		rep, err = verify.RunRevoked(ctx, client, cfg, vo, verify.RevocationsFor(cfg, users))
 	} else {
 		rep, err = verify.Run(ctx, client, cfg, vo)
 	}

@@ -197,7 +197,16 @@ func (c *call) auditGenerateAccessToken(caller *Identity, target credTarget, del
 		email, uniqueID = target.sa.Email, target.sa.UniqueID
 	}
 	resName := "projects/-/serviceAccounts/" + uniqueID
-	chain := append(append([]string(nil), delegates...), "projects/-/serviceAccounts/"+email)
+	// The chain names each delegate in the resource form, however the
+	// request spelled it (bare emails and IDs are accepted too).
+	chain := make([]string, 0, len(delegates)+1)
+	for _, d := range delegates {
+		if named, ok := delegateName(d); ok {
+			d = "projects/-/serviceAccounts/" + named
+		}
+		chain = append(chain, d)
+	}
+	chain = append(chain, "projects/-/serviceAccounts/"+email)
 	al := &auditLog{
 		ServiceName:        credService,
 		MethodName:         "GenerateAccessToken",

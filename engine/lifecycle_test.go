@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/emulator"
@@ -288,5 +289,82 @@ func TestOAuthStraysAreInformationAndOffboardedExplicitly(t *testing.T) {
 	}
 	if !slices.Contains(policyMembers(e.projectPolicy(t)), "roles/bigquery.user user:alice@acme.com") {
 		t.Error("alice lost her roles")
+	}
+}
+
+// Two wif federations (GitHub, Gumloop) sharing a target SA that existed
+// before fedctl: each adds its binding; tearing one down removes only its
+// own pool's binding, never the adopted SA (nor its data roles).
+func TestWIFSharedAdoptedTargetSA(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	ctx := context.Background()
+	if err := e.client.EnableServices(ctx, testProject, []string{"iam.googleapis.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.CreateServiceAccount(ctx, testProject, "bq-runner", "made by hand", ""); err != nil {
+		t.Fatal(err)
+	}
+	gh := wifConfig(t, nil)
+	gh.Name = "github"
+	gl := wifConfig(t, func(w *config.WIF) {
+		w.Pool.ID, w.Provider.ID, w.PrincipalSet = "gumloop-pool", "gumloop-oidc", "attribute.org/acme"
+	})
+	gl.Name = "gumloop"
+	p, _ := e.setup(t, gh)
+	if c := p.Change("service_account.target"); c.Action != ActionNoop || c.Reason != AdoptedReason {
+		t.Errorf("target SA: %s (%s)", c.Action, c.Reason)
+	}
+	e.setup(t, gl)
+	target := saEmail("bq-runner")
+	members := policyMembers(e.saPolicy(t, target))
+	if len(members) != 2 {
+		t.Fatalf("target SA policy: %q", members)
+	}
+
+	e.teardown(t, gl)
+	if sa := e.sa(t, "bq-runner"); sa.Disabled {
+		t.Error("adopted target SA disabled")
+	}
+	after := policyMembers(e.saPolicy(t, target))
+	if len(after) != 1 || !strings.Contains(after[0], "workloadIdentityPools/demo-pool/") {
+		t.Errorf("after gumloop's teardown the target SA policy is %q, want only github's binding", after)
+	}
+	if !slices.Contains(policyMembers(e.projectPolicy(t)), "roles/bigquery.jobUser serviceAccount:"+target) {
+		t.Error("the adopted SA's data roles were removed")
+	}
+	if p := e.plan(t, gh); p.HasChanges() {
+		t.Errorf("github needs changes after gumloop's teardown: %q", pendingAddresses(p))
+	}
+}
+
+// Against an emulator with visibility and propagation delays: offboarding
+// converges, and it takes effect at once (disabling is immediate on
+// Google; the removed grants need no propagation to stop granting).
+func TestOffboardingUnderDelays(t *testing.T) {
+	clock := emulator.NewFakeClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	e := newEnvClock(t, emulator.Options{VisibilityDelay: 20 * time.Second, PropagationDelay: 2 * time.Minute}, clock)
+	e.setup(t, testConfig(t, "alice@acme.com", "bob@acme.com"))
+	clock.Advance(5 * time.Minute)
+	ctx := context.Background()
+
+	p := e.plan(t, testConfig(t, "alice@acme.com"))
+	if _, err := e.eng.Apply(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if !e.sa(t, "fedctl-bob").Disabled {
+		t.Fatal("bob not disabled")
+	}
+	if p := e.plan(t, testConfig(t, "alice@acme.com")); p.HasChanges() {
+		t.Errorf("not converged: %q", pendingAddresses(p))
+	}
+	p = e.plan(t, testConfig(t, "alice@acme.com", "bob@acme.com"))
+	if _, err := e.eng.Apply(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if e.sa(t, "fedctl-bob").Disabled {
+		t.Error("bob not re-enabled")
+	}
+	if p := e.plan(t, testConfig(t, "alice@acme.com", "bob@acme.com")); p.HasChanges() {
+		t.Errorf("not converged after re-enabling: %q", pendingAddresses(p))
 	}
 }

@@ -125,6 +125,11 @@ func checkOwnership(d *Desired, live *Live) error {
 			}
 		}
 	}
+	if d.Sink != nil && live.Sink != nil {
+		if m, ok := ParseMark(live.Sink.Description); ok && m.Federation != d.Name {
+			problems = append(problems, fmt.Sprintf("log sink %s belongs to federation %q", d.Sink.Name, m.Federation))
+		}
+	}
 	if len(problems) == 0 {
 		return nil
 	}
@@ -254,11 +259,28 @@ func prepareSetup(d *Desired, live *Live) error {
 }
 
 // prepareTeardown: teardown removes what the federation owns, so every
-// per-user SA it owns that the configuration no longer lists goes too.
+// SA it owns that the configuration does not name goes too: per-user ones
+// no longer listed, and an admin, shared or target SA of another ID (so
+// that `teardown --name NAME` alone finds the whole federation).
 func prepareTeardown(d *Desired, live *Live) error {
 	for _, l := range ownedStrays(d, live) {
 		_, m, _ := ownerOf(d.Name, l, nil)
 		d.offboard(l, m.User, true)
+	}
+	var others []*gcp.ServiceAccount
+	for email, l := range live.ServiceAccounts {
+		if d.serviceAccountFold(email) != nil {
+			continue
+		}
+		if m, ok := ParseMark(l.Description); ok && m.Federation == d.Name && m.User == "" {
+			others = append(others, l)
+		}
+	}
+	sort.Slice(others, func(i, j int) bool { return others[i].Email < others[j].Email })
+	for _, l := range others {
+		d.Offboards = append(d.Offboards, &OffboardSpec{Address: fmt.Sprintf("service_account[%q]", l.Email),
+			Email: l.Email, UniqueID: l.UniqueID, Delete: true, Disabled: l.Disabled})
+		d.Removals = append(d.Removals, Removal{Target: ProjectTarget(d.Project), Member: ServiceAccountMember(l.Email), Why: "owned by federation " + d.Name})
 	}
 	return nil
 }

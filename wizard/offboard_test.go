@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 // A plan that offboards someone shows the removals in red with a count,
@@ -42,5 +45,51 @@ func TestPlanOffboardingNeedsItsOwnConfirmation(t *testing.T) {
 	cmd := ps.update(press("enter"))
 	if msg, ok := navOf(cmd).(goMsg); !ok || msg.to != stepApply {
 		t.Fatalf("second confirmation: %#v", navOf(cmd))
+	}
+}
+
+// Another federation's service accounts are refused while planning, before
+// any write, and the plan screen says whose they are.
+func TestPlanShowsOwnershipRefusal(t *testing.T) {
+	e := newEmu(t)
+	if _, err := e.backend.Apply(context.Background(), mustPlan(t, e, validCfg("alice@acme.com")), nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg := validCfg("alice@acme.com")
+	cfg.Name = "team-b"
+	s := testSession(cfg, e.backend)
+	m := sized(s, stepPlan, 120, 40)
+	ps := m.screens[stepPlan].(*planScreen)
+	e.srv.ResetStats()
+	cmd := ps.enter()
+	for _, msg := range runBatch(cmd) {
+		ps.update(msg)
+	}
+	v := ps.view()
+	if !strings.Contains(v, "refused before any write") || !strings.Contains(v, `federation "fedctl"`) {
+		t.Fatalf("plan view:\n%s", v)
+	}
+	if w := e.srv.Stats().Writes; w != 0 {
+		t.Errorf("%d writes", w)
+	}
+}
+
+// runBatch runs cmd (and the Cmds of a tea.BatchMsg) and returns every
+// message but spinner ticks.
+func runBatch(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	switch msg := cmd().(type) {
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range msg {
+			out = append(out, runBatch(c)...)
+		}
+		return out
+	case spinner.TickMsg:
+		return nil
+	default:
+		return []tea.Msg{msg}
 	}
 }

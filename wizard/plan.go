@@ -268,6 +268,7 @@ func (p *planScreen) view() string {
 	st := p.s.styles
 	var b strings.Builder
 	var refused *engine.WIFSafetyError
+	var notOurs *engine.OwnershipError
 	switch {
 	case p.loading:
 		b.WriteString(p.spin.View() + " Reading the live state of " + p.s.cfg.Project + " and planning…\n")
@@ -275,6 +276,15 @@ func (p *planScreen) view() string {
 	case p.err != nil && errors.As(p.err, &refused):
 		b.WriteString(st.Error.Render(markFail+" refused before any API call:") + "\n")
 		for _, pr := range refused.Problems {
+			b.WriteString(para(st.Error, "  ", pr, p.width))
+		}
+		b.WriteString("  " + st.Muted.Render("esc goes back to change the answers") + "\n")
+		return b.String()
+	case p.err != nil && errors.As(p.err, &notOurs):
+		// Another federation's (or another user's) resources: refused
+		// while planning, before any write (SPEC §7.1).
+		b.WriteString(st.Error.Render(markFail+" refused before any write: these belong to someone else") + "\n")
+		for _, pr := range notOurs.Problems {
 			b.WriteString(para(st.Error, "  ", pr, p.width))
 		}
 		b.WriteString("  " + st.Muted.Render("esc goes back to change the answers") + "\n")
