@@ -14,6 +14,7 @@ import (
 type planOptions struct {
 	fed              fedFlags
 	detailedExitCode bool
+	enforceNoKeys    bool
 
 	// cfg is the federation the flags and --config describe (preflight
 	// passed): all runPlan needs besides the factory.
@@ -43,6 +44,9 @@ With --output json, the plan is one JSON document (format_version "1.0").`,
 			if err != nil {
 				return err
 			}
+			if err := checkEnforceNoKeys(opts.enforceNoKeys, cfg); err != nil {
+				return err
+			}
 			if err := wifPreflight(f, cfg, &opts.fed); err != nil {
 				return err
 			}
@@ -55,6 +59,7 @@ With --output json, the plan is one JSON document (format_version "1.0").`,
 	}
 	addFedFlags(cmd, &opts.fed, fedSetup)
 	cmd.Flags().BoolVar(&opts.detailedExitCode, "detailed-exitcode", false, "Exit 4 when changes are pending")
+	addEnforceNoKeysFlag(cmd, &opts.enforceNoKeys)
 	return cmd
 }
 
@@ -63,13 +68,18 @@ With --output json, the plan is one JSON document (format_version "1.0").`,
 func runPlanCmd(ctx context.Context, f *cmdutil.Factory, opts *planOptions) error {
 	cfg := opts.cfg
 	printNotes(f, cfg)
-	_, eng, err := newEngine(ctx, f, cfg)
+	client, eng, err := newEngine(ctx, f, cfg)
 	if err != nil {
 		return err
 	}
 	p, err := eng.PlanSetup(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	if opts.enforceNoKeys {
+		if err := planEnforceNoKeys(ctx, client, cfg.Project, p); err != nil {
+			return err
+		}
 	}
 	if f.Output().IsJSON() {
 		err = engine.RenderJSON(f.IOStreams.Out, p)

@@ -305,6 +305,14 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 			s := e.accessStep(c, d.Sink, live, &run.sink)
 			s.needs = []fact{apiFact(bigqueryAPI), factDataset, factSink}
 			sinkChain = append(sinkChain, s)
+		case KindOrgPolicy:
+			// setup --enforce-no-keys (SPEC §7.6): the project's own policy
+			// on a boolean constraint; last, after any key setup makes.
+			st := c.After.(*OrgPolicyState)
+			rest = append(rest, step{name: "set " + c.Address, changes: []*Change{c},
+				run: func(ctx context.Context) error {
+					return e.c.SetBooleanPolicy(ctx, p.Project, st.Constraint, st.Enforced)
+				}})
 		case KindLocalFile:
 			s := step{name: "write " + c.Address, changes: []*Change{c}, run: func(context.Context) error { return writeHoopPolicy(d) }}
 			if d.Admin != nil {

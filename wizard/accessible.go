@@ -140,6 +140,10 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 		cfg.Verifier = strings.TrimPrefix(v, "-")
 	}
 
+	if err := askOAuthClient(p, s); err != nil {
+		return err
+	}
+
 	// 5. Plan.
 	plan, err := s.backend.Plan(ctx, cfg)
 	if err != nil {
@@ -217,7 +221,7 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 	}
 
 	// 7. Verify.
-	rep, err := s.backend.Verify(ctx, cfg, cfg.Users())
+	rep, err := accessibleVerify(ctx, p, s, ios)
 	if err != nil {
 		return err
 	}
