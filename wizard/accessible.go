@@ -159,8 +159,11 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 			if err != nil {
 				return err
 			}
-			switch strings.ToLower(v) {
-			case "y", "yes":
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case confirmWord: // typed in full, as on the plan screen
+			case "y":
+				fmt.Fprintln(w, "Type "+confirmWord+" in full to apply (Enter or no aborts).")
+				continue
 			case "w", "write":
 				path, err := p.ask("File", s.configPath, nil)
 				if err != nil {
@@ -179,11 +182,11 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 			break
 		}
 		if users := offboarded(plan); len(users) > 0 {
-			ok, err := p.yesNo(fmt.Sprintf("This also offboards %s: their service accounts are disabled at once and their bindings removed. Offboard them?", strings.Join(users, ", ")), false)
+			v, err := p.ask(fmt.Sprintf("This also offboards %s: their service accounts are disabled at once and their bindings removed. Type %s to offboard them", strings.Join(users, ", "), confirmWord), "no", nil)
 			if err != nil {
 				return err
 			}
-			if !ok {
+			if !strings.EqualFold(strings.TrimSpace(v), confirmWord) {
 				fmt.Fprintln(w, "Aborted: nothing was changed.")
 				return cmdutil.Silence(cmdutil.ErrCancel)
 			}

@@ -106,7 +106,7 @@ func TestAccessibleOAuthConsent(t *testing.T) {
 		"y",                    // data access logs
 		"n",                    // log sink
 		file,                   // the OAuth client file
-		"y",                    // apply
+		"yes",                  // apply
 		"",                     // sign in as the first user
 	}, "\n") + "\n")
 	f := cmdutil.NewFactory(ios, "test")

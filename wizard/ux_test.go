@@ -148,3 +148,24 @@ func TestAccessibleAsksWhatTheScreensAsk(t *testing.T) {
 		}
 	}
 }
+
+// Accessible mode applies on a typed "yes" only, as the plan screen does:
+// "y" is asked again, and the end of input aborts with nothing written.
+func TestAccessibleApplyNeedsTypedYes(t *testing.T) {
+	e := newEmu(t)
+	input := strings.Join([]string{
+		"", "", "alice@acme.com", "", "n", "", // project, mode, users, template, pattern B, roles
+		"y", "n", "user:operator@example.com", // logs, no sink, verifier
+		"y", // apply? a bare y
+	}, "\n") + "\n"
+	err, _, errOut := accessibleRun(t, e, input)
+	if code := cmdutil.ExitCode(err); code != cmdutil.ExitCancel {
+		t.Fatalf("Run = %v, want an abort at the end of input\n%s", err, errOut)
+	}
+	if !strings.Contains(errOut, "Type yes in full to apply") {
+		t.Errorf("a bare y was not asked again:\n%s", errOut)
+	}
+	if w := e.srv.Stats().Writes; w != 0 {
+		t.Fatalf("a bare y applied (%d writes)", w)
+	}
+}
