@@ -369,3 +369,11 @@ func TestAuditReportFromSinkOnSandbox(t *testing.T) {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// A hint in a sandbox command's progress output carries --sandbox.
+func TestSandboxAuditTailHint(t *testing.T) {
+	r := newSandboxCLI(t).run("", "--sandbox", "audit", "tail", "--since", "1h")
+	if r.code != 0 || !strings.Contains(r.stderr, "`fedctl --sandbox audit enable`") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+}
