@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -160,9 +159,14 @@ func runVerifyChecks(ctx context.Context, f *cmdutil.Factory, opts *verifyOption
 		return err
 	}
 	if rep.Failed() {
-		// The table already says what failed: exit 3 without repeating it.
-		return cmdutil.Silence(&cmdutil.ChecksFailedError{
-			Message: fmt.Sprintf("%d of %d checks failed", rep.Summary.Fail, len(rep.Checks))})
+		// The table already says what failed: exit 3 without repeating it
+		// — unless a check could not be made, which is said on stderr too
+		// ("could not check: …"): that run verified less than it shows.
+		err := &cmdutil.ChecksFailedError{Message: rep.FailureMessage()}
+		if rep.Summary.Unchecked > 0 {
+			return err
+		}
+		return cmdutil.Silence(err)
 	}
 	return nil
 }
