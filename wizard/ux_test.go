@@ -169,3 +169,60 @@ func TestAccessibleApplyNeedsTypedYes(t *testing.T) {
 		t.Fatalf("a bare y applied (%d writes)", w)
 	}
 }
+
+// Both modes ask the same questions, step by step: every field of a
+// screen has its line prompt in accessible mode. A field added to one mode
+// only fails here.
+func TestBothModesAskTheSameQuestions(t *testing.T) {
+	parity := []struct {
+		at         step
+		screen     string // the field's label on the screen
+		accessible string // the same question as a line prompt
+	}{
+		{stepIdentities, "Users", "Users"},
+		{stepIdentities, "Template", "Identity template"},
+		{stepIdentities, "Token Creator", "Token Creator"},
+		{stepIdentities, "Data roles", "Data roles"},
+		{stepWIFProvider, "Preset", "Preset"},
+		{stepWIFProvider, "Issuer", "Issuer URI"},
+		{stepWIFProvider, "Mapping", "Attribute mapping"},
+		{stepWIFProvider, "Condition", "Attribute condition"},
+		{stepWIFProvider, "Audiences", "Allowed audiences"},
+		{stepWIFProvider, "Pool ID", "Pool ID"},
+		{stepWIFProvider, "Provider ID", "Provider ID"},
+		{stepWIFAccess, "Who", "Who may use it"},
+		{stepWIFAccess, "Target SA", "Target service account"},
+		{stepWIFAccess, "Data roles", "Data roles"},
+		{stepAudit, qDataAccessLogs, qDataAccessLogs},
+		{stepAudit, qSink, qSink},
+		{stepAudit, "Verifier", "Verifier"},
+	}
+	// The accessible transcripts of an impersonation and a wif run.
+	_, _, imp := accessibleRun(t, newEmu(t), strings.Join([]string{
+		"", "", "alice@acme.com", "", "n", "", "y", "n", "user:operator@example.com", "no"}, "\n")+"\n")
+	_, _, wifRun := accessibleRun(t, newEmu(t), strings.Join([]string{
+		"", "2", "gumloop", "ORG123", "", "", "", "", "", "", "", "bigquery-runner", "", "y", "n", "no"}, "\n")+"\n")
+	transcript := imp + wifRun
+
+	views := map[step]string{}
+	for _, at := range []step{stepIdentities, stepAudit} {
+		cfg := validCfg("alice@acme.com")
+		cfg.Verifier = "user:operator@example.com"
+		m := sized(testSession(cfg, nil), at, 160, 120)
+		m.Init()
+		views[at] = m.View()
+	}
+	for _, at := range []step{stepWIFProvider, stepWIFAccess} {
+		m := sized(testSession(wifCfg(), nil), at, 160, 120)
+		m.Init()
+		views[at] = m.View()
+	}
+	for _, q := range parity {
+		if !strings.Contains(views[q.at], q.screen) {
+			t.Errorf("the %v screen does not ask %q", q.at, q.screen)
+		}
+		if !strings.Contains(transcript, q.accessible) {
+			t.Errorf("accessible mode does not ask %q (%v screen: %q)", q.accessible, q.at, q.screen)
+		}
+	}
+}
