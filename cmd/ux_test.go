@@ -69,6 +69,11 @@ func TestSandboxMapsConfigProject(t *testing.T) {
 	if !strings.Contains(r.stdout, "project demo-project") || strings.Contains(r.stdout, "my-proj") {
 		t.Errorf("plan is not for demo-project:\n%s", r.stdout)
 	}
+	// The audit commands read the same file the same way.
+	r = s.run("", "--sandbox", "audit", "tail", "--config", cfg, "--since", "1h")
+	if r.code != 0 || !strings.Contains(r.stderr, "using it instead of my-proj") {
+		t.Errorf("audit tail --config: exit %d\n%s", r.code, r.stderr)
+	}
 }
 
 // --project naming another project on the sandbox is a usage error that
