@@ -227,6 +227,14 @@ func Apply(ctx context.Context, c *gcp.Client, p *engine.Plan, concurrency int, 
 			continue
 		}
 		g.Go(func() error {
+			if ctx.Err() != nil {
+				// Ctrl-C while this one waited for a slot: it does not start.
+				o.Status = engine.OutcomeSkipped
+				mu.Lock()
+				out[i] = o
+				mu.Unlock()
+				return nil
+			}
 			start := time.Now()
 			err := applyChange(gctx, c, ch)
 			o.Elapsed = time.Since(start)
