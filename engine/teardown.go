@@ -54,6 +54,15 @@ func diffTeardown(d *Desired, live *Live) *Plan {
 			p.Warnings = append(p.Warnings, why+": left alone, with its bindings.")
 		}
 	}
+	// Federated principals of a pool another federation owns are that
+	// federation's, wherever they are bound.
+	foreignPool := ""
+	if d.WIF != nil && live.Pool != nil {
+		if m, ok := ParseMark(live.Pool.Description); ok && m.Federation != d.Name {
+			foreignPool = m.Federation
+			p.Warnings = append(p.Warnings, fmt.Sprintf("pool %s belongs to federation %q: its principals' bindings are left alone.", d.WIF.PoolID, m.Federation))
+		}
+	}
 	for _, o := range d.Offboards {
 		deleted[lower(o.Email)] = true
 	}
@@ -65,6 +74,15 @@ func diffTeardown(d *Desired, live *Live) *Plan {
 			if m.Target.Type == TargetProject || m.Role != RoleTokenCreator {
 				kept = append(kept, m.Role+" for "+m.Member)
 			}
+			continue
+		}
+		// A member that is not one of its SAs (a federated principal, a
+		// verifier) is not the federation's to remove from another
+		// federation's SA, nor when it names another federation's pool.
+		if m.Target.Type == TargetServiceAccount && owners[lower(m.Target.Name)] == Foreign {
+			continue
+		}
+		if foreignPool != "" && strings.Contains(m.Member, "/workloadIdentityPools/") {
 			continue
 		}
 		d.Removals = append(d.Removals, Removal{Target: m.Target, Member: m.Member, Roles: []string{m.Role}, Why: m.Why})

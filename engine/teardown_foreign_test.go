@@ -1,0 +1,67 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/fedctl/fedctl/emulator"
+)
+
+// A teardown under another federation's name, over a wif federation whose
+// pool and target SA are marked by "github", removes nothing of github's:
+// the plan says the target SA is left alone with its bindings, and so it
+// is — its principal set binding included.
+func TestTeardownLeavesForeignWIFBindings(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	gh := wifConfig(t, nil)
+	gh.Name = "github"
+	e.setup(t, gh)
+	target := saEmail("bq-runner")
+	before := policyMembers(e.saPolicy(t, target))
+	if len(before) == 0 {
+		t.Fatal("github's setup bound nothing on the target SA")
+	}
+
+	other := wifConfig(t, nil)
+	other.Name = "other"
+	p, _ := e.teardown(t, other)
+	if got := pendingAddresses(p); len(got) != 0 {
+		t.Errorf("other's teardown plans changes to github's resources: %q", got)
+	}
+	if after := policyMembers(e.saPolicy(t, target)); len(after) != len(before) {
+		t.Errorf("github's target SA policy after other's teardown: %q, want %q", after, before)
+	}
+	if p := e.plan(t, gh); p.HasChanges() {
+		t.Errorf("github needs changes after other's teardown: %q", pendingAddresses(p))
+	}
+}
+
+// The same when the target SA is adopted (it existed before fedctl): the
+// principal set names github's pool, so it is github's binding.
+func TestTeardownLeavesForeignPoolsPrincipals(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	ctx := context.Background()
+	if err := e.client.EnableServices(ctx, testProject, []string{"iam.googleapis.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.CreateServiceAccount(ctx, testProject, "bq-runner", "made by hand", ""); err != nil {
+		t.Fatal(err)
+	}
+	gh := wifConfig(t, nil)
+	gh.Name = "github"
+	e.setup(t, gh)
+	target := saEmail("bq-runner")
+	before := policyMembers(e.saPolicy(t, target))
+
+	other := wifConfig(t, nil)
+	other.Name = "other"
+	p, _ := e.teardown(t, other)
+	if after := policyMembers(e.saPolicy(t, target)); !slices.Equal(after, before) || len(after) == 0 {
+		t.Errorf("target SA policy after other's teardown: %q, want %q", after, before)
+	}
+	if !slices.ContainsFunc(p.Warnings, func(w string) bool { return strings.Contains(w, `belongs to federation "github"`) }) {
+		t.Errorf("no warning about github's pool: %q", p.Warnings)
+	}
+}
