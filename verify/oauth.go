@@ -152,7 +152,11 @@ func (r *runner) oauthConsentUser(ctx context.Context, email string) ([]Check, U
 		if tok == "" {
 			tok = res.Token.AccessToken
 		}
-		if err := oauthflow.Revoke(ctx, hc, ep.RevokeURL, tok); err != nil {
+		// Revoked even after a Ctrl-C: the grant must not outlive the run.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), revokeTimeout)
+		err := oauthflow.Revoke(rctx, hc, ep.RevokeURL, tok)
+		cancel()
+		if err != nil {
 			set(&revoke, Warn, "the token verify obtained is still valid: "+err.Error(),
 				"revoke the app's access at myaccount.google.com/permissions (signed in as "+orUnknown(res.Email)+")")
 		} else {
@@ -171,6 +175,10 @@ func (r *runner) oauthConsentUser(ctx context.Context, email string) ([]Check, U
 	}
 	return rows(), verdict
 }
+
+// revokeTimeout bounds the revocation, which runs even once verify's
+// context has ended.
+const revokeTimeout = 15 * time.Second
 
 func orUnknown(s string) string {
 	if s == "" {
