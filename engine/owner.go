@@ -267,12 +267,20 @@ func prepareTeardown(d *Desired, live *Live) error {
 		_, m, _ := ownerOf(d.Name, l, nil)
 		d.offboard(l, m.User, true)
 	}
+	mode := d.Mode
+	if mode == "" {
+		mode = config.DefaultMode
+	}
 	var others []*gcp.ServiceAccount
 	for email, l := range live.ServiceAccounts {
 		if d.serviceAccountFold(email) != nil {
 			continue
 		}
-		if m, ok := ParseMark(l.Description); ok && m.Federation == d.Name && m.User == "" {
+		// Only the accounts this mode makes: under one name (the default
+		// "fedctl" most of all) a project may hold an impersonation and a
+		// wif federation, and tearing down one must not delete the other's
+		// admin or target SA.
+		if m, ok := ParseMark(l.Description); ok && m.Federation == d.Name && m.User == "" && m.Mode == mode {
 			others = append(others, l)
 		}
 	}

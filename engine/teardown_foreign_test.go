@@ -65,3 +65,35 @@ func TestTeardownLeavesForeignPoolsPrincipals(t *testing.T) {
 		t.Errorf("no warning about github's pool: %q", p.Warnings)
 	}
 }
+
+// Two federations of different modes under the default name (`fedctl
+// setup`, then `fedctl setup --mode wif`): tearing one down leaves the
+// other's accounts. The marks say which mode made them; without that check
+// the wif teardown deleted the impersonation admin (the gateway's), and the
+// impersonation teardown the wif target SA.
+func TestTeardownOfOneModeLeavesTheOthersAccounts(t *testing.T) {
+	for _, first := range []string{"wif", "impersonation"} {
+		t.Run("teardown "+first, func(t *testing.T) {
+			e := newEnv(t, emulator.Options{})
+			imp, w := testConfig(t, "alice@acme.com"), wifConfig(t, nil)
+			e.setup(t, imp)
+			e.setup(t, w)
+			gone, kept, keptIDs := w, imp, []string{"fedctl-admin", "fedctl-alice"}
+			if first == "impersonation" {
+				gone, kept, keptIDs = imp, w, []string{"bq-runner"}
+			}
+			e.teardown(t, gone)
+			for _, id := range keptIDs {
+				sa, err := e.client.GetServiceAccount(context.Background(), saEmail(id))
+				if err != nil {
+					t.Errorf("%s after the %s teardown: %v", id, first, err)
+				} else if sa.Disabled {
+					t.Errorf("%s disabled by the %s teardown", id, first)
+				}
+			}
+			if p := e.plan(t, kept); p.HasChanges() {
+				t.Errorf("the other federation needs changes after the %s teardown: %q", first, pendingAddresses(p))
+			}
+		})
+	}
+}
