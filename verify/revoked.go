@@ -85,13 +85,7 @@ func RunRevoked(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Opt
 	for _, rv := range revs {
 		rows := r.revokedRows(ctx, rv, pol, polErr)
 		rep.Checks = append(rep.Checks, rows...)
-		v := UserVerdict{Email: rv.User, SA: rv.SA, OK: true, Tested: true, Verdict: "Access revoked"}
-		for _, ch := range rows {
-			if ch.Status == Fail {
-				v.OK, v.Verdict = false, "Access NOT revoked: "+Title(ch.Name)+": "+ch.Seen
-				break
-			}
-		}
+		v := revokedVerdict(rv, rows)
 		rep.Users = append(rep.Users, v)
 	}
 	if err := ctx.Err(); err != nil {
@@ -101,6 +95,34 @@ func RunRevoked(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Opt
 	r.contextualizeFixes(rep)
 	rep.summarize()
 	return rep, nil
+}
+
+// revokedVerdict: revoked only when no row failed, none could not be
+// checked, and at least one passed — skipped rows prove nothing.
+func revokedVerdict(rv Revocation, rows []Check) UserVerdict {
+	v := UserVerdict{Email: rv.User, SA: rv.SA, Tested: true}
+	passed := false
+	for _, ch := range rows {
+		switch ch.Status {
+		case Fail:
+			v.Verdict = "Access NOT revoked: " + Title(ch.Name) + ": " + ch.Seen
+			return v
+		case Unchecked:
+			if v.Verdict == "" {
+				v.Verdict = "Revocation not proven: could not check " + Title(ch.Name) + ": " + ch.Seen
+			}
+		case Pass:
+			passed = true
+		}
+	}
+	switch {
+	case v.Verdict != "":
+	case !passed:
+		v.Verdict = "Revocation not proven: no check could be made"
+	default:
+		v.OK, v.Verdict = true, "Access revoked"
+	}
+	return v
 }
 
 func (r *runner) revokedRows(ctx context.Context, rv Revocation, pol *gcp.Policy, polErr error) []Check {
@@ -122,7 +144,7 @@ func (r *runner) revokedRows(ctx context.Context, rv Revocation, pol *gcp.Policy
 		case gcp.IsNotFound(err):
 			set(&sa, Pass, rv.SA+" is deleted", "")
 		case err != nil:
-			set(&sa, Skip, "could not check: "+errText(err), "")
+			set(&sa, unreadable(err, Skip), "could not check: "+errText(err), "")
 		case l.Disabled:
 			set(&sa, Pass, rv.SA+" is disabled", "")
 		default:
@@ -144,7 +166,7 @@ func (r *runner) revokedRows(ctx context.Context, rv Revocation, pol *gcp.Policy
 			case gcp.IsPermissionDenied(err):
 				set(&tk, Pass, "a token minted before the offboarding is accepted but denied every query (403)", "")
 			default:
-				set(&tk, Skip, "could not check: "+errText(err), "")
+				set(&tk, unreadable(err, Skip), "could not check: "+errText(err), "")
 			}
 		}
 		out = append(out, tk)
@@ -154,7 +176,7 @@ func (r *runner) revokedRows(ctx context.Context, rv Revocation, pol *gcp.Policy
 
 	b := row(CheckRevokedBinding)
 	if polErr != nil {
-		set(&b, Skip, "could not read the project policy: "+errText(polErr), "")
+		set(&b, unreadable(polErr, Skip), "could not read the project policy: "+errText(polErr), "")
 	} else if roles := rolesNaming(pol, member); len(roles) > 0 {
 		set(&b, Fail, fmt.Sprintf("the project policy still grants %s to %s", strings.Join(roles, ", "), member), teardown)
 	} else {
@@ -169,7 +191,7 @@ func (r *runner) revokedRows(ctx context.Context, rv Revocation, pol *gcp.Policy
 		case gcp.IsNotFound(err):
 			set(&k, Pass, "none (the SA is deleted)", "")
 		case err != nil:
-			set(&k, Skip, "could not check: "+errText(err), "")
+			set(&k, unreadable(err, Skip), "could not check: "+errText(err), "")
 		case len(keys) == 0:
 			set(&k, Pass, "none", "")
 		default:
@@ -214,7 +236,7 @@ func (r *runner) revokedMintRow(ctx context.Context, c Check, sa, fix string) Ch
 	case gcp.KindFailedPrecondition, gcp.KindInvalidArgument:
 		set(&c, Pass, fmt.Sprintf("refused: %d, the SA is disabled", e.Code), "")
 	default:
-		set(&c, Skip, "could not check: "+e.Error(), "")
+		set(&c, unreadable(err, Skip), "could not check: "+e.Error(), "")
 	}
 	return c
 }

@@ -77,12 +77,12 @@ func (r *runner) revokedWIFRows(ctx context.Context) []Check {
 			pol, err = r.c.ServiceAccountPolicy(target).Get(ctx)
 		}
 		if err != nil && !targetGone {
-			add(CheckRevokedWIFBinding, Skip, "could not read "+target+": "+errText(err), "")
+			add(CheckRevokedWIFBinding, unreadable(err, Skip), "could not read "+target+": "+errText(err), "")
 		}
 	} else {
 		pol, err = r.c.ProjectPolicy(r.project).Get(ctx)
 		if err != nil {
-			add(CheckRevokedWIFBinding, Skip, "could not read the project policy: "+errText(err), "")
+			add(CheckRevokedWIFBinding, unreadable(err, Skip), "could not read the project policy: "+errText(err), "")
 		}
 	}
 	switch {
@@ -108,10 +108,12 @@ func (r *runner) revokedWIFRows(ctx context.Context) []Check {
 		case errors.As(err, &se):
 			add(CheckRevokedWIFChain, Pass, "STS refuses the token: "+se.Code, "")
 		case err != nil:
-			add(CheckRevokedWIFChain, Skip, "could not check: "+errText(err), "")
+			add(CheckRevokedWIFChain, unreadable(err, Skip), "could not check: "+errText(err), "")
 		case target == "":
 			if _, qerr := r.query(ctx, &gcp.Token{AccessToken: fed.AccessToken, Expiry: fed.Expiry}); qerr == nil {
 				add(CheckRevokedWIFChain, Fail, "the federated token still runs queries", "")
+			} else if transient(qerr) {
+				add(CheckRevokedWIFChain, Unchecked, "could not check: "+errText(qerr), "")
 			} else {
 				add(CheckRevokedWIFChain, Pass, "the federated token is denied: "+errText(qerr), "")
 			}
@@ -119,6 +121,8 @@ func (r *runner) revokedWIFRows(ctx context.Context) []Check {
 			_, ierr := r.c.GenerateAccessToken(ctx, target, nil, []string{cloudPlatformScope}, 5*time.Minute, oauth2.StaticTokenSource(fed))
 			if ierr == nil {
 				add(CheckRevokedWIFChain, Fail, "the workload still impersonates "+target, "")
+			} else if transient(ierr) {
+				add(CheckRevokedWIFChain, Unchecked, "could not check: "+errText(ierr), "")
 			} else {
 				add(CheckRevokedWIFChain, Pass, "impersonation of "+target+" refused: "+gcp.Classify(ierr).Kind.String(), "")
 			}
