@@ -54,6 +54,9 @@ With --output json, the plan is one JSON document (format_version "1.0").`,
 			if err != nil {
 				return err
 			}
+			if err := preflightErr(p); err != nil {
+				return err
+			}
 			if opts.detailedExitCode && p.HasChanges() {
 				n := p.Counts()
 				return cmdutil.Silence(&cmdutil.PendingChangesError{

@@ -70,6 +70,10 @@ type Desired struct {
 	// when none is configured.
 	Sink *audit.SinkSpec
 
+	// Bundle is the --data-role-bundle custom role (nil: none); Roles is
+	// then that one role (rolebundle.go).
+	Bundle *RoleBundleSpec
+
 	byTarget map[PolicyTarget][]Membership // MembershipsOf's index
 }
 
@@ -93,6 +97,10 @@ func NewDesired(cfg *config.Config, projectNumber string) (*Desired, error) {
 	}
 	if d.Mode == "" {
 		d.Mode = config.DefaultMode
+	}
+	if id := cfg.Preflight.DataRoleBundle; id != "" {
+		d.Bundle = &RoleBundleSpec{ID: id, Name: BundleRoleName(cfg.Project, id), Roles: d.Roles}
+		d.Roles = []string{d.Bundle.Name}
 	}
 	switch d.Mode {
 	case config.ModeImpersonation:

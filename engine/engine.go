@@ -78,7 +78,13 @@ func (e *Engine) PlanSetup(ctx context.Context, cfg *config.Config) (*Plan, erro
 	if err != nil {
 		return nil, err
 	}
-	return diffSetup(d, live), nil
+	p := diffSetup(d, live)
+	if err := e.planBundle(ctx, p); err != nil {
+		return nil, err
+	}
+	// Preflight (SPEC §7.3): after the live read, before any write.
+	e.preflight(ctx, cfg, p)
+	return p, nil
 }
 
 // PlanTeardown reads the live state and returns what teardown would remove
@@ -92,7 +98,11 @@ func (e *Engine) PlanTeardown(ctx context.Context, cfg *config.Config) (*Plan, e
 	if err != nil {
 		return nil, err
 	}
-	return diffTeardown(d, live), nil
+	p := diffTeardown(d, live)
+	if err := e.planBundleTeardown(ctx, p); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // call runs one API operation under the concurrency bound.

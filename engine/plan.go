@@ -72,6 +72,9 @@ type Plan struct {
 	// the order Apply runs them.
 	Changes  []*Change
 	Warnings []string
+	// Preflight holds the SPEC §7.3 checks' findings (preflight.go); an
+	// error among them means the plan must not be applied.
+	Preflight []Finding
 
 	desired *Desired
 	live    *Live

@@ -57,6 +57,7 @@ type PlanJSON struct {
 	Summary       Counts    `json:"summary"`
 	Changes       []*Change `json:"changes"`
 	Warnings      []string  `json:"warnings"`
+	Preflight     []Finding `json:"preflight"`
 }
 
 // JSON returns the plan's JSON document.
@@ -71,6 +72,10 @@ func (p *Plan) JSON() *PlanJSON {
 		Summary:       p.Counts(),
 		Changes:       p.Changes,
 		Warnings:      p.Warnings,
+		Preflight:     p.Preflight,
+	}
+	if doc.Preflight == nil {
+		doc.Preflight = []Finding{}
 	}
 	if doc.Changes == nil {
 		doc.Changes = []*Change{}

@@ -43,6 +43,7 @@ const (
 	factProviderGone fact = "wif provider deleted"
 	factDataset      fact = "audit dataset exists"
 	factSink         fact = "audit sink exists"
+	factBundleRole   fact = "data-role bundle exists" // rolebundle.go
 )
 
 // APIs the steps call, beyond IAM: a project policy edit goes through
@@ -250,6 +251,9 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 					}
 				}
 			}
+			if t.Type == TargetProject && !teardown && d.Bundle != nil {
+				s.needs = append(s.needs, factBundleRole) // it binds the bundle role
+			}
 			if t.Type == TargetProject {
 				projectPolicy = append(projectPolicy, s)
 			} else {
@@ -291,6 +295,15 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 			s := e.accessStep(c, d.Sink, live, &run.sink)
 			s.needs = []fact{apiFact(bigqueryAPI), factDataset, factSink}
 			sinkChain = append(sinkChain, s)
+		case KindCustomRole:
+			s := e.bundleStep(c, d, d.Bundle.live)
+			s.needs = []fact{apiFact(iamAPI)}
+			if c.Action == ActionDelete {
+				s.needs = append(s.needs, policyFact(ProjectTarget(d.Project)))
+			} else {
+				s.provides = []fact{factBundleRole}
+			}
+			rest = append(rest, s)
 		case KindLocalFile:
 			s := step{name: "write " + c.Address, changes: []*Change{c}, run: func(context.Context) error { return writeHoopPolicy(d) }}
 			if d.Admin != nil {
