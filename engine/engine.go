@@ -76,7 +76,7 @@ func (e *Engine) PlanSetup(ctx context.Context, cfg *config.Config) (*Plan, erro
 	}
 	d, live, err := e.read(ctx, func(n string) (*Desired, error) { return NewDesired(cfg, n) }, cfg.Project, withSinkAPI(cfg.RequiredAPIs(), sink), sink)
 	if err != nil {
-		return nil, err
+		return nil, e.readDenied(ctx, cfg, err)
 	}
 	p := diffSetup(d, live)
 	if err := e.planBundle(ctx, p); err != nil {

@@ -651,3 +651,59 @@ func targetOf(d *Desired, address string) (PolicyTarget, bool) {
 	}
 	return PolicyTarget{}, false
 }
+
+// readPermissions are what the live read needs (Resource Manager, Service
+// Usage and IAM access-control pages).
+var readPermissions = []string{
+	"resourcemanager.projects.get", "resourcemanager.projects.getIamPolicy",
+	"serviceusage.services.get", "serviceusage.services.list", "iam.serviceAccounts.list", "iam.serviceAccounts.getIamPolicy",
+}
+
+// readDenied turns a live read refused for a missing permission into the
+// operator-permissions error: every permission the read and a full setup
+// of cfg need, tested at once on the project (testIamPermissions needs no
+// permission of its own). Any other failure returns readErr.
+func (e *Engine) readDenied(ctx context.Context, cfg *config.Config, readErr error) error {
+	if gcp.KindOf(readErr) != gcp.KindPermissionDenied {
+		return readErr
+	}
+	want := slices.Clone(readPermissions)
+	want = append(want, "serviceusage.services.enable", "resourcemanager.projects.setIamPolicy")
+	if cfg.Mode != config.ModeOAuth {
+		want = append(want, "iam.serviceAccounts.create", "iam.serviceAccounts.setIamPolicy")
+	}
+	if cfg.Mode == config.ModeWIF {
+		want = append(want, "iam.workloadIdentityPools.create", "iam.workloadIdentityPoolProviders.create")
+	}
+	if cfg.AdminKeyFile != "" {
+		want = append(want, "iam.serviceAccountKeys.create")
+	}
+	if cfg.Preflight.DataRoleBundle != "" {
+		want = append(want, "iam.roles.create")
+	}
+	held, err := e.c.TestProjectPermissions(ctx, cfg.Project, want)
+	if err != nil {
+		return readErr
+	}
+	var missing, roles []string
+	for _, perm := range want {
+		if !slices.Contains(held, perm) && !slices.Contains(missing, perm) {
+			missing = append(missing, perm)
+			if r := grantingRole(perm); !slices.Contains(roles, r) {
+				roles = append(roles, r)
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return readErr
+	}
+	sort.Strings(missing)
+	var fix []string
+	for _, r := range roles {
+		fix = append(fix, fmt.Sprintf("gcloud projects add-iam-policy-binding %s --member=user:YOU --role=%s", cfg.Project, r))
+	}
+	return &PreflightError{Findings: []Finding{{Check: CheckOperatorPermissions, Severity: SeverityError,
+		Source:  "https://cloud.google.com/iam/docs/roles-permissions",
+		Message: fmt.Sprintf("the operator lacks %d permission(s) reading the project and setting it up need on %s: %s (granted by %s; first refusal: %v)", len(missing), cfg.Project, strings.Join(missing, ", "), strings.Join(roles, ", "), readErr),
+		Fix:     strings.Join(fix, " && ")}}}
+}

@@ -105,7 +105,8 @@ func (e *Engine) planBundle(ctx context.Context, p *Plan) error {
 		Reason: fmt.Sprintf("merges %s into one role bound once per identity (%d permissions)", strings.Join(b.Roles, ", "), len(b.Permissions))}
 	cur, err := e.c.GetRole(ctx, b.Name)
 	switch {
-	case gcp.IsNotFound(err):
+	case gcp.IsNotFound(err), gcp.KindOf(err) == gcp.KindServiceDisabled:
+		// Absent (with the IAM API off, nothing of IAM exists yet).
 	case err != nil:
 		return err
 	default:
@@ -132,7 +133,7 @@ func (e *Engine) planBundleTeardown(ctx context.Context, p *Plan) error {
 		return nil
 	}
 	cur, err := e.c.GetRole(ctx, b.Name)
-	if gcp.IsNotFound(err) {
+	if gcp.IsNotFound(err) || gcp.KindOf(err) == gcp.KindServiceDisabled {
 		return nil
 	}
 	if err != nil {
