@@ -106,9 +106,7 @@ func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 	if scope&fedSink != 0 {
 		fl.StringVar(&ff.sink, "sink", "", sinkFlagUsage)
 	}
-	if scope&fedSink != 0 {
-		addPreflightFlags(fl, &ff.pre, scope)
-	}
+	addPreflightFlags(fl, &ff.pre, scope)
 	if scope&fedKeyFile != 0 {
 		fl.StringVar(&ff.adminKeyFile, "admin-key-file", "", "Admin service account key `FILE` (setup writes it, mode 0600, never overwriting)")
 	}

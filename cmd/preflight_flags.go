@@ -18,8 +18,9 @@ type preflightFlags struct {
 	dataRoleBundle       string
 }
 
-// addPreflightFlags registers them for setup and plan (all three) and
-// teardown (--data-role-bundle only: it names a resource to remove).
+// addPreflightFlags registers them for setup and plan (all three), and
+// --data-role-bundle alone for teardown (a resource to remove) and verify
+// (the role the identities hold).
 func addPreflightFlags(fl *pflag.FlagSet, pf *preflightFlags, scope fedScope) {
 	fl.StringVar(&pf.dataRoleBundle, "data-role-bundle", "", "Bind one custom role `ID` holding the data roles' permissions instead of each role (default ID "+engine.DefaultDataRoleBundle+")")
 	fl.Lookup("data-role-bundle").NoOptDefVal = engine.DefaultDataRoleBundle

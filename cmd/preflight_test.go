@@ -48,3 +48,20 @@ func TestPreflightOnTheCommandLine(t *testing.T) {
 		t.Errorf("valid plan: exit %d\n%s", r.code, r.stdout)
 	}
 }
+
+// setup --data-role-bundle converges and its own verification passes
+// (verify knows the one role the identities hold); teardown removes it.
+func TestDataRoleBundleSetupVerifyTeardown(t *testing.T) {
+	srv := newFedServer(t)
+	args := []string{"--users", "alice@acme.com", "--verifier", "user:operator@example.com", "--data-role-bundle"}
+	if r := runFed(t, srv, append([]string{"setup", "--yes"}, args...)...); r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := runFed(t, srv, "verify", "--users", "alice@acme.com", "--data-role-bundle"); r.code != 0 {
+		t.Fatalf("verify: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r := runFed(t, srv, append([]string{"teardown", "--yes"}, args...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "- custom_role.data_roles") {
+		t.Fatalf("teardown: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -121,26 +121,8 @@ func (d *Desired) dataRoles() []string {
 }
 
 // PrivilegedRole reports why a data role grants more than data access
-// ("" when it does not): basic roles, *.admin roles, and every role of IAM
-// and Resource Manager (Token Creator and Service Account User let the
-// holder act as other service accounts). IAM docs: "Basic roles", "Roles
-// for service account authentication".
-func PrivilegedRole(role string) string {
-	name := strings.TrimPrefix(role, "roles/")
-	switch {
-	case role == "roles/owner" || role == "roles/editor":
-		return "a basic role granting (almost) every permission in the project"
-	case role == "roles/iam.serviceAccountTokenCreator":
-		return "lets each identity mint tokens for every service account it covers (on the project: all of them)"
-	case role == "roles/iam.serviceAccountUser":
-		return "lets each identity act as service accounts"
-	case strings.HasPrefix(role, "roles/iam.") || strings.HasPrefix(role, "roles/resourcemanager."):
-		return "an IAM or Resource Manager role: it changes who may do what, not data access"
-	case strings.HasPrefix(role, "roles/") && strings.HasSuffix(strings.ToLower(name), "admin"):
-		return "an administrator role"
-	}
-	return ""
-}
+// ("" when it does not); see config.PrivilegedRole.
+func PrivilegedRole(role string) string { return config.PrivilegedRole(role) }
 
 func (p *Plan) checkPrivilegedRoles(cfg *config.Config) {
 	var bad []string
@@ -164,11 +146,14 @@ func (p *Plan) checkPrivilegedRoles(cfg *config.Config) {
 	p.addFinding(f)
 }
 
-// queryRoles grant bigquery.jobs.create (the fallback when roles.get
-// cannot be read; BigQuery "Access control with IAM").
-var queryRoles = []string{"roles/owner", "roles/editor", "roles/bigquery.admin", "roles/bigquery.user", "roles/bigquery.jobUser", "roles/bigquery.studioUser"}
-
 const permJobsCreate = "bigquery.jobs.create"
+
+// queryRoleKnown is config's static answer, the fallback when roles.get
+// cannot be read.
+func queryRoleKnown(role string) bool {
+	grants, _ := config.RoleGrantsQuery(role)
+	return grants
+}
 
 // checkQueryPermission warns when no data role grants bigquery.jobs.create:
 // the identities could read tables but run no query (verify's probe fails).
@@ -185,7 +170,7 @@ func (e *Engine) checkQueryPermission(ctx context.Context, p *Plan) {
 	} else {
 		perms, errs := e.rolePermissions(ctx, roles)
 		for _, r := range roles {
-			if errs[r] == nil && slices.Contains(perms[r], permJobsCreate) || errs[r] != nil && slices.Contains(queryRoles, r) {
+			if errs[r] == nil && slices.Contains(perms[r], permJobsCreate) || errs[r] != nil && queryRoleKnown(r) {
 				return
 			}
 		}

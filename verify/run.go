@@ -21,6 +21,8 @@ type runner struct {
 	admin   string // the admin SA's email (impersonation)
 	facts   *projectFacts
 	minter  *minter
+	qfact   queryFact // preflight_rows.go
+	budget  budget    // the run's one propagation wait
 }
 
 func newRunner(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Options) (*runner, error) {
@@ -31,6 +33,10 @@ func newRunner(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Opti
 	cc.ApplyDefaults()
 	if cc.Project == "" {
 		return nil, errors.New("verify: no project")
+	}
+	if id := cc.Preflight.DataRoleBundle; id != "" {
+		// setup --data-role-bundle bound this one custom role instead.
+		cc.SetRoles([]string{"projects/" + cc.Project + "/roles/" + id})
 	}
 	r := &runner{c: c, cfg: &cc, opts: opts.withDefaults(), project: cc.Project}
 	if cc.Mode == config.ModeImpersonation {
@@ -97,7 +103,7 @@ func Run(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Options) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rep.Checks = append(r.projectChecks(ctx), userChecks...)
+	rep.Checks = append(append(r.projectChecks(ctx), r.preflightRows(ctx)...), userChecks...)
 	rep.summarize()
 	return rep, nil
 }

@@ -313,20 +313,3 @@ func (r *runner) progress(format string, args ...any) {
 		r.opts.Progress(format, args...)
 	}
 }
-
-// retryPropagation retries fn while it fails with 403, with backoff, up to
-// Options.Wait in all, adding the time waited to *waited.
-func (r *runner) retryPropagation(ctx context.Context, waited *time.Duration, fn func() error) error {
-	backoff := time.Second
-	err := error(&gcp.Error{Kind: gcp.KindPermissionDenied})
-	for gcp.IsPermissionDenied(err) && *waited < r.opts.Wait {
-		d := min(backoff, r.opts.Wait-*waited)
-		if serr := r.opts.Sleep(ctx, d); serr != nil {
-			return serr
-		}
-		*waited += d
-		backoff = min(2*backoff, 16*time.Second)
-		err = fn()
-	}
-	return err
-}

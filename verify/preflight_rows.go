@@ -1,0 +1,150 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/gcp"
+)
+
+// The SPEC §7.3 facts verify shows as project rows, and what they let the
+// runner conclude at once: a probe denied while no data role grants
+// bigquery.jobs.create is that cause, not IAM propagation, so nothing
+// waits for it. Waiting happens only when every static row passes, from
+// one budget (Options.Wait) shared by all identities.
+
+// Row names of the preflight facts.
+const (
+	CheckQueryPermission = "query_permission"
+	CheckPrivilegedRoles = "privileged_roles"
+)
+
+// queryFact is whether the data roles let an identity run a query.
+type queryFact struct {
+	once  sync.Once
+	ok    bool
+	known bool
+	seen  string
+}
+
+// queryPermission answers from what fedctl knows of predefined roles, and
+// reads custom roles (roles.get) only when one is configured.
+func (r *runner) queryPermission(ctx context.Context) *queryFact {
+	q := &r.qfact
+	q.once.Do(func() {
+		roles := r.cfg.Roles()
+		q.known = true
+		for _, role := range roles {
+			grants, known := config.RoleGrantsQuery(role)
+			if !known {
+				got, err := r.c.GetRole(ctx, role)
+				if err != nil {
+					q.known = false
+					q.seen = "cannot read " + role + ": " + errText(err)
+					continue
+				}
+				grants = slices.Contains(got.Permissions, "bigquery.jobs.create")
+			}
+			if grants {
+				q.ok, q.known, q.seen = true, true, role+" grants bigquery.jobs.create"
+				return
+			}
+		}
+		if q.known {
+			q.seen = fmt.Sprintf("no data role grants bigquery.jobs.create (%s): identities can read tables but not run a query", strings.Join(roles, ", "))
+		}
+	})
+	return q
+}
+
+func (r *runner) queryFix() string {
+	return fmt.Sprintf("fedctl setup --project %s --roles %s", r.project, strings.Join(append(slices.Clone(r.cfg.Roles()), "roles/bigquery.jobUser"), ","))
+}
+
+// preflightRows are the project rows of the §7.3 facts.
+func (r *runner) preflightRows(ctx context.Context) []Check {
+	var out []Check
+	if len(r.cfg.Roles()) > 0 {
+		c := Check{Scope: ScopeProject, Name: CheckQueryPermission, Subject: r.project}
+		switch q := r.queryPermission(ctx); {
+		case !q.known:
+			set(&c, Skip, q.seen, "")
+		case q.ok:
+			set(&c, Pass, q.seen, "")
+		default:
+			set(&c, Fail, q.seen, r.queryFix())
+		}
+		out = append(out, c)
+	}
+	var bad []string
+	for _, role := range r.cfg.Roles() {
+		if why := config.PrivilegedRole(role); why != "" {
+			bad = append(bad, role+" ("+why+")")
+		}
+	}
+	if len(bad) > 0 {
+		out = append(out, Check{Scope: ScopeProject, Name: CheckPrivilegedRoles, Subject: r.project, Status: Warn,
+			Seen: "privileged data role(s): " + strings.Join(bad, "; "),
+			Fix:  fmt.Sprintf("fedctl setup --project %s --roles roles/bigquery.jobUser,roles/bigquery.dataViewer", r.project)})
+	}
+	return out
+}
+
+// budget is the one propagation wait of a run: each identity's retries
+// start where the run's waiting stands and stop at Options.Wait.
+type budget struct {
+	mu   sync.Mutex
+	used time.Duration
+}
+
+func (b *budget) offset() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
+}
+
+func (b *budget) reach(t time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t > b.used {
+		b.used = t
+	}
+}
+
+// shortDuration prints 40s, 2m, 1m30s.
+func shortDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	}
+	return fmt.Sprintf("%dm%ds", int(d/time.Minute), int(d%time.Minute/time.Second))
+}
+
+// retryPropagation retries fn while it fails with 403, with backoff, within
+// the run's one budget, adding the time waited to *waited and reporting
+// progress ("waiting for IAM propagation: 40s of 2m").
+func (r *runner) retryPropagation(ctx context.Context, waited *time.Duration, fn func() error) error {
+	backoff := time.Second
+	off := r.budget.offset()
+	err := error(&gcp.Error{Kind: gcp.KindPermissionDenied})
+	for gcp.IsPermissionDenied(err) && off+*waited < r.opts.Wait {
+		d := min(backoff, r.opts.Wait-off-*waited)
+		if serr := r.opts.Sleep(ctx, d); serr != nil {
+			return serr
+		}
+		*waited += d
+		r.budget.reach(off + *waited)
+		r.progress("waiting for IAM propagation: %s of %s", shortDuration(off+*waited), shortDuration(r.opts.Wait))
+		backoff = min(2*backoff, 16*time.Second)
+		err = fn()
+	}
+	return err
+}
