@@ -22,7 +22,12 @@ import (
 const (
 	CheckQueryPermission = "query_permission"
 	CheckPrivilegedRoles = "privileged_roles"
+	CheckPolicySize      = "policy_size"
 )
+
+// maxPolicyMembers is Google's limit of principals per allow policy
+// (IAM "Quotas and limits"); past 90% of it the row warns.
+const maxPolicyMembers = 1500
 
 // queryFact is whether the data roles let an identity run a query.
 type queryFact struct {
@@ -78,6 +83,26 @@ func (r *runner) preflightRows(ctx context.Context) []Check {
 			set(&c, Pass, q.seen, "")
 		default:
 			set(&c, Fail, q.seen, r.queryFix())
+		}
+		out = append(out, c)
+	}
+	if pol := r.facts.policy; pol != nil {
+		n := 0
+		for _, b := range pol.Bindings {
+			n += len(b.Members)
+		}
+		for _, a := range pol.AuditConfigs {
+			for _, l := range a.AuditLogConfigs {
+				n += len(l.ExemptedMembers)
+			}
+		}
+		c := Check{Scope: ScopeProject, Name: CheckPolicySize, Subject: r.project}
+		seen := fmt.Sprintf("%d of %d principals in the project policy", n, maxPolicyMembers)
+		if n*10 > maxPolicyMembers*9 {
+			set(&c, Warn, seen+": close to Google's limit, further grants will be refused",
+				"fedctl setup --data-role-bundle (one custom role per identity), or grant a Google group instead of each identity")
+		} else {
+			set(&c, Pass, seen, "")
 		}
 		out = append(out, c)
 	}

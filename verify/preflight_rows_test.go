@@ -45,6 +45,7 @@ func TestQueryPermissionRowPasses(t *testing.T) {
 	rep := w.run(w.opts("alice@acme.com"))
 	wantRow(t, rep, CheckQueryPermission, testProject, Pass, "roles/bigquery.user grants bigquery.jobs.create")
 	wantRow(t, rep, CheckProbe, "alice@acme.com", Pass)
+	wantRow(t, rep, CheckPolicySize, testProject, Pass, "of 1500 principals")
 	for _, c := range rep.Checks {
 		if c.Name == CheckPrivilegedRoles {
 			t.Errorf("privileged row on default roles: %+v", c)
