@@ -22,7 +22,14 @@ type SinkSpec struct {
 	Location string // the dataset's location when it is created
 	// Filter is the sink's filter (SinkFilter).
 	Filter string
+	// Description is the sink's description; "" is DefaultSinkDescription.
+	// Setup ends it with the federation's ownership mark (SPEC §7.1).
+	Description string
 }
+
+// DefaultSinkDescription is the description of a sink without a mark (and
+// of every sink fedctl made before marks existed).
+const DefaultSinkDescription = "fedctl: token mints and BigQuery jobs of the federation"
 
 // Destination is the sink destination for the dataset.
 func (s SinkSpec) Destination() string {
@@ -92,8 +99,12 @@ func (s SinkSpec) sinkName() string { return "projects/" + s.Project + "/sinks/"
 // LogSink is the sink as fedctl wants it: into the dataset, partitioned
 // tables, the federation filter.
 func (s SinkSpec) LogSink() *logging.LogSink {
+	desc := s.Description
+	if desc == "" {
+		desc = DefaultSinkDescription
+	}
 	return &logging.LogSink{Name: s.Name, Destination: s.Destination(), Filter: s.Filter,
-		Description:     "fedctl: token mints and BigQuery jobs of the federation",
+		Description:     desc,
 		BigqueryOptions: &logging.BigQueryOptions{UsePartitionedTables: true}}
 }
 

@@ -45,6 +45,7 @@ const (
 // override when given.
 type fedFlags struct {
 	configFile string
+	name       string
 
 	mode, usersFile, adminSA, template, grant string
 	users, roles                              string
@@ -57,6 +58,7 @@ type fedFlags struct {
 	direct                                    bool
 	allowUnconditioned, allowWildcard         bool
 	credConfig, credSource                    string
+	workflow                                  string
 
 	dataAccessLogs           bool
 	verifier                 string
@@ -72,6 +74,7 @@ type fedFlags struct {
 func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 	fl := cmd.Flags()
 	fl.StringVar(&ff.configFile, "config", "", "Federation configuration `FILE` (YAML, SPEC §2); flags override it")
+	fl.StringVar(&ff.name, "name", "", "Federation `NAME` that owns what setup creates (default fedctl; 1–30 of a-z, 0-9, '-')")
 	fl.StringVar(&ff.mode, "mode", "", "Federation mode: impersonation, wif or oauth (default impersonation)")
 	fl.StringVar(&ff.users, "users", "", "Identities, comma-separated (`a@x.com,b@x.com`)")
 	fl.StringVar(&ff.usersFile, "users-file", "", "Identities from a `FILE`, one email a line, # comments")
@@ -100,6 +103,7 @@ func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 		fl.BoolVar(&ff.allowWildcard, "allow-wildcard", false, "wif: accept the whole pool (principalSet …/*) as who may impersonate")
 		fl.StringVar(&ff.credConfig, "cred-config", "", "wif: write an external_account credential configuration to `FILE` (as gcloud create-cred-config)")
 		fl.StringVar(&ff.credSource, "credential-source", "", "wif: where the workload reads its OIDC token, a file `PATH` or an http(s) URL (for --cred-config)")
+		fl.StringVar(&ff.workflow, "workflow", "", "wif with GitHub's issuer (--preset github): write a minimal GitHub Actions workflow to `FILE`")
 		fl.BoolVar(&ff.dataAccessLogs, "data-access-logs", false, "Also enable the Data Access audit logs of IAM and BigQuery")
 		fl.StringVar(&ff.hoopPolicy, "hoop-policy", "", "Write Hoop's federation policy (gcp_iam, or gcp_oauth in oauth mode) to `FILE`")
 	}
@@ -130,6 +134,9 @@ type loadOptions struct {
 	// problems are returned instead. Every other preflight problem is still
 	// a usage error.
 	perUser bool
+	// usersOptional (teardown): a configuration without users is fine —
+	// teardown finds what the federation owns by its marks.
+	usersOptional bool
 }
 
 // loadConfig is loadFedConfig with the full preflight: setup's scripted
@@ -156,7 +163,11 @@ func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadO
 			return nil, nil, cmdutil.FlagErrorWrap(err)
 		}
 	}
-	if err := cfg.Apply(ff.overlay(cmd.Flags(), f)); err != nil {
+	ov, err := ff.overlay(cmd.Flags(), f)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cfg.Apply(ov); err != nil {
 		return nil, nil, cmdutil.FlagErrorWrap(err)
 	}
 	if err := ff.applyWIF(cmd.Flags(), cfg); err != nil {
@@ -188,10 +199,23 @@ func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadO
 	if o.prefill {
 		return cfg, nil, nil
 	}
-	err := cfg.Validate()
+	err = cfg.Validate()
 	var pe *config.PreflightError
 	if err == nil {
 		return cfg, nil, nil
+	}
+	if o.usersOptional && errors.As(err, &pe) {
+		var rest []config.Problem
+		for _, p := range pe.Problems {
+			if len(cfg.Users()) == 0 && (p.Field == "impersonation.users" || p.Field == "oauth.users") {
+				continue
+			}
+			rest = append(rest, p)
+		}
+		if len(rest) == 0 {
+			return cfg, nil, nil
+		}
+		err = &config.PreflightError{Problems: rest}
 	}
 	if !o.perUser || !errors.As(err, &pe) {
 		return nil, nil, cmdutil.FlagErrorWrap(err)
@@ -216,7 +240,7 @@ func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadO
 
 // overlay is the config.Flags of the flags set on the command line (a
 // changed flag overrides the file even when empty), plus --project.
-func (ff *fedFlags) overlay(fl *pflag.FlagSet, f *cmdutil.Factory) config.Flags {
+func (ff *fedFlags) overlay(fl *pflag.FlagSet, f *cmdutil.Factory) (config.Flags, error) {
 	var out config.Flags
 	str := func(name string, v *string) *string {
 		if fl.Lookup(name) != nil && fl.Changed(name) {
@@ -234,6 +258,7 @@ func (ff *fedFlags) overlay(fl *pflag.FlagSet, f *cmdutil.Factory) config.Flags 
 	if f.Globals.Project != "" {
 		out.Project = &f.Globals.Project
 	}
+	out.Name = str("name", &ff.name)
 	out.Mode = str("mode", &ff.mode)
 	out.Users = list("users", ff.users)
 	out.UsersFile = str("users-file", &ff.usersFile)
@@ -261,7 +286,7 @@ func (ff *fedFlags) overlay(fl *pflag.FlagSet, f *cmdutil.Factory) config.Flags 
 	if fl.Changed("wait") {
 		out.Wait = &ff.wait
 	}
-	return out
+	return out, usersFromStdin(&out, f)
 }
 
 // newEngine builds the gcp client (only now, after preflight) and an engine
@@ -303,9 +328,15 @@ func (ff *fedFlags) wifAllow() engine.WIFAllow {
 
 // checkCredConfig: --cred-config needs to know where the workload reads
 // its token (checked by wifPreflight and by the wizard path).
-func (ff *fedFlags) checkCredConfig() error {
+func (ff *fedFlags) checkCredConfig(f *cmdutil.Factory) error {
 	if ff.credConfig != "" && ff.credSource == "" {
 		return cmdutil.FlagErrorf("--cred-config needs --credential-source PATH|URL: where the workload reads its OIDC token")
+	}
+	// The file's token URLs follow the endpoint fedctl talks to; --sandbox's
+	// emulator lives on a temporary port that dies with this command.
+	if ff.credConfig != "" && f.Globals.Sandbox {
+		return cmdutil.FlagErrorf("--cred-config cannot point at --sandbox's emulator: it runs on a temporary port only while this command does. " +
+			"Start one that outlives the command with `fedctl sandbox serve --state FILE` and run setup with --api-endpoint set to its address (instead of --sandbox)")
 	}
 	return nil
 }

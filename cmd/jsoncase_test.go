@@ -34,6 +34,8 @@ func TestJSONOutputIsSnakeCase(t *testing.T) {
 		{[]string{"audit", "tail", "--since", "1h"}, 0},
 		{[]string{"audit", "bypass", "--users", "alice@acme.com,bob@acme.com"}, 0},
 		{[]string{"audit", "report", "--since", "1h"}, 0},
+		{[]string{"keys", "list", "--all-sas"}, 0},
+		{[]string{"keys", "prune", "--dry-run"}, 0},
 		{append([]string{"teardown", "--dry-run"}, imp...), 0},
 		{append([]string{"setup", "--yes"}, wif...), 0},
 		{append([]string{"verify", "--subject-token-file", tokenFile}, wif...), 0},

@@ -51,7 +51,8 @@ func execute(ctx context.Context, f *cmdutil.Factory, root *cobra.Command, args 
 		}
 	}
 	err = classify(ctx, err)
-	printError(f.IOStreams, cmd, err)
+	printErrorJSON(f, cmd, err)
+	printError(f.IOStreams, cmd, err, fixOf(f, cmd, err))
 	return cmdutil.ExitCode(err)
 }
 
@@ -105,8 +106,9 @@ func isCobraUsageError(err error) bool {
 }
 
 // printError reports err once on stderr: nothing for a SilentError, a bare
-// "aborted" for an abort, and after a usage error a hint on getting help.
-func printError(ios *iostreams.IOStreams, cmd *cobra.Command, err error) {
+// "aborted" for an abort, after a usage error a hint on getting help, and
+// after anything else its fix (fixOf) when there is one.
+func printError(ios *iostreams.IOStreams, cmd *cobra.Command, err error, fix string) {
 	if err == nil || cmdutil.IsSilent(err) {
 		return
 	}
@@ -122,8 +124,13 @@ func printError(ios *iostreams.IOStreams, cmd *cobra.Command, err error) {
 	cs := ios.ErrColorScheme()
 	fmt.Fprintf(ios.ErrOut, "%s %s\n", cs.Red("error:"), strings.TrimRight(err.Error(), "\n"))
 	var fe *cmdutil.FlagError
-	if errors.As(err, &fe) && cmd != nil {
-		fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	switch {
+	case errors.As(err, &fe):
+		if cmd != nil {
+			fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		}
+	case fix != "":
+		fmt.Fprintf(ios.ErrOut, "%s %s\n", cs.Bold("fix:"), fix)
 	}
 }
 

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,7 +21,14 @@ func notBuilt(cmd *cobra.Command, _ []string) error {
 // would print help and exit 0 for `fedctl audit bogus`).
 func groupRunE(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return cmdutil.FlagErrorf("unknown command %q for %q", args[0], cmd.CommandPath())
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if cmd.SuggestionsMinimumDistance <= 0 {
+			cmd.SuggestionsMinimumDistance = 2 // cobra's default, set only on the root
+		}
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+		}
+		return cmdutil.FlagErrorf("%s", msg)
 	}
 	return cmd.Help()
 }

@@ -60,7 +60,7 @@ func TestDataRoleBundleSetupVerifyTeardown(t *testing.T) {
 	if r := runFed(t, srv, "verify", "--users", "alice@acme.com", "--data-role-bundle"); r.code != 0 {
 		t.Fatalf("verify: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	r := runFed(t, srv, append([]string{"teardown", "--yes"}, args...)...)
+	r := runFed(t, srv, "teardown", "--yes", "--data-role-bundle") // the whole federation
 	if r.code != 0 || !strings.Contains(r.stdout, "- custom_role.data_roles") {
 		t.Fatalf("teardown: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}

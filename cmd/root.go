@@ -41,6 +41,7 @@ through whom.`,
 			if f.Globals.NoColor {
 				ios.SetColorEnabled(false)
 			}
+			trackStdout(f)
 			if f.Globals.Sandbox && f.Globals.APIEndpoint != "" {
 				return cmdutil.FlagErrorf("--sandbox and --api-endpoint cannot be used together")
 			}
@@ -53,8 +54,8 @@ through whom.`,
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return cmdutil.FlagErrorWrap(err)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return cmdutil.FlagErrorWrap(suggestFlag(c, err))
 	})
 
 	g := &f.Globals
@@ -77,6 +78,7 @@ through whom.`,
 		newVerifyCmd(f),
 		newTokenCmd(f),
 		newAuditCmd(f),
+		newKeysCmd(f),
 		newSandboxCmd(f),
 		newVersionCmd(f),
 	)

@@ -186,7 +186,7 @@ func TestTypedErrorsReachTheirExitCodes(t *testing.T) {
 func TestErrorsAreColouredOnlyWhenEnabled(t *testing.T) {
 	ios, _, _, errOut := iostreams.Test()
 	ios.SetColorEnabled(true)
-	printError(ios, nil, errors.New("boom"))
+	printError(ios, nil, errors.New("boom"), "")
 	if got := errOut.String(); got != "\x1b[31merror:\x1b[0m boom\n" {
 		t.Errorf("stderr = %q", got)
 	}
@@ -195,7 +195,7 @@ func TestErrorsAreColouredOnlyWhenEnabled(t *testing.T) {
 func TestSilentErrorsPrintNothing(t *testing.T) {
 	ios, _, _, errOut := iostreams.Test()
 	err := cmdutil.Silence(&cmdutil.ChecksFailedError{})
-	printError(ios, nil, err)
+	printError(ios, nil, err, "")
 	if errOut.Len() != 0 || cmdutil.ExitCode(err) != 3 {
 		t.Errorf("stderr %q, exit %d", errOut.String(), cmdutil.ExitCode(err))
 	}

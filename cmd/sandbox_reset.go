@@ -12,11 +12,13 @@ import (
 
 func newSandboxResetCmd(f *cmdutil.Factory) *cobra.Command {
 	var statePath string
+	var yes bool
 	cmd := &cobra.Command{
 		Use:   "reset",
 		Short: "Reset the sandbox to its initial state",
 		Long: `Reset the sandbox's persisted state to a fresh demo-project. Tokens minted
-before the reset are rejected afterwards.`,
+before the reset are rejected afterwards. It asks first on a terminal; pass
+--yes in scripts.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := statePath
@@ -24,6 +26,20 @@ before the reset are rejected afterwards.`,
 				var err error
 				if path, err = sandboxStatePath(factoryGetenv(f)); err != nil {
 					return err
+				}
+			}
+			if !yes {
+				// Everything set up on the sandbox is lost: ask, as
+				// setup and teardown do before they change anything.
+				if !f.IOStreams.CanPrompt() {
+					return cmdutil.NoTTYError("--yes")
+				}
+				ok, err := cmdutil.Confirm(cmd.Context(), f.IOStreams, "Reset the sandbox? Everything in "+emulator.DefaultSeed.ProjectID+" ("+path+") is lost.")
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return cmdutil.ErrCancel
 				}
 			}
 			if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
@@ -44,5 +60,6 @@ before the reset are rejected afterwards.`,
 		},
 	}
 	cmd.Flags().StringVar(&statePath, "state", "", "State file to reset (default: the --sandbox state file)")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "Reset without asking (required when not on a terminal)")
 	return cmd
 }

@@ -113,7 +113,7 @@ func TestSandboxFlagKeepsStateAcrossCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != 0 || doc.Plan.HasChanges {
 		t.Fatalf("second setup should find the state of the first (exit %d, err %v):\n%s", r.code, err, r.stdout)
 	}
-	if r = runSandbox("sandbox", "reset"); r.code != 0 {
+	if r = runSandbox("sandbox", "reset", "--yes"); r.code != 0 {
 		t.Fatalf("reset: exit %d: %s", r.code, r.stderr)
 	}
 	r = runSandbox(setup[:len(setup)-2]...)

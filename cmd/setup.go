@@ -13,6 +13,7 @@ import (
 	"github.com/fedctl/fedctl/emulator"
 	"github.com/fedctl/fedctl/engine"
 	"github.com/fedctl/fedctl/gcp"
+	"github.com/fedctl/fedctl/internal/fixhint"
 	"github.com/fedctl/fedctl/verify"
 	"github.com/fedctl/fedctl/wizard"
 )
@@ -22,6 +23,8 @@ type setupOptions struct {
 	dryRun     bool
 	yes        bool
 	accessible bool
+	// inv is how setup was run, for the fixes it prints.
+	inv fixhint.Invocation
 }
 
 func newSetupCmd(f *cmdutil.Factory) *cobra.Command {
@@ -57,6 +60,7 @@ Running it again changes nothing and says so.`,
 			if err := wifPreflight(f, cfg, &opts.fed); err != nil {
 				return err
 			}
+			opts.inv = invocationOf(cmd, f, cfg.Project)
 			return runSetup(cmd.Context(), f, cfg, opts)
 		},
 	}
@@ -87,12 +91,13 @@ func runWizard(cmd *cobra.Command, f *cmdutil.Factory, opts *setupOptions) error
 	if err != nil {
 		return err
 	}
-	if err := ff.checkCredConfig(); err != nil {
+	if err := ff.checkCredConfig(f); err != nil {
 		return err
 	}
 	ctx := cmd.Context()
 	return wizard.Run(ctx, f, cfg, wizard.Options{
 		Accessible: opts.accessible,
+		Invocation: invocationOf(cmd, f, cfg.Project),
 		Verifier:   suggestedVerifier(f),
 		WIFAllow:   ff.wifAllow(),
 		WIFOutputs: func(out *engine.WIFOutputs) error {
@@ -133,6 +138,8 @@ type setupJSON struct {
 	Plan          *engine.PlanJSON `json:"plan"`
 	Apply         *engine.Summary  `json:"apply"`
 	Verify        *verify.Report   `json:"verify"`
+	// Revoked is the proof of revocation of the users the plan offboarded.
+	Revoked *verify.Report `json:"revoked,omitempty"`
 }
 
 func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts *setupOptions) (err error) {
@@ -184,7 +191,9 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 		}
 	}
 
+	var revs []verify.Revocation
 	if plan.HasChanges() {
+		revs = heldTokens(ctx, f, client, cfg, plan)
 		res, err := eng.Apply(ctx, plan)
 		doc.Apply = engine.NewSummary(res)
 		if err == nil {
@@ -195,6 +204,7 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 			if rerr := engine.RenderSummaryText(ios.Out, doc.Apply, ios.ColorScheme()); rerr != nil {
 				return rerr
 			}
+			renderUndo(f, plan)
 		}
 		if err != nil {
 			return err
@@ -210,17 +220,25 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 		if out != nil && !jsonOut {
 			engine.RenderWIFOutputsTo(ios.Out, out, ios.ColorScheme())
 		}
+		if h := engine.HoopSummaryFor(plan.Desired()); h != nil && !jsonOut {
+			engine.RenderHoopSummaryTo(ios.Out, h, ios.ColorScheme())
+		}
 	}
-	return runVerification(ctx, f, client, cfg, doc)
+	verr := runVerification(ctx, f, client, cfg, doc, opts.inv)
+	if len(revs) > 0 {
+		if rerr := proveRevoked(ctx, f, client, cfg, revs, &doc.Revoked); rerr != nil && verr == nil {
+			verr = rerr
+		}
+	}
+	return verr
 }
 
 // runVerification runs the SPEC §3 table for every user after setup.
-func runVerification(ctx context.Context, f *cmdutil.Factory, client *gcp.Client, cfg *config.Config, doc *setupJSON) error {
-	vopts := verify.Options{Users: cfg.Users(), Wait: cfg.Wait, Concurrency: cfg.Concurrency}
-	if cfg.AdminKeyFile != "" {
-		if key, err := os.ReadFile(cfg.AdminKeyFile); err == nil {
-			vopts.AdminKey, vopts.AdminKeyFile = key, cfg.AdminKeyFile
-		}
+func runVerification(ctx context.Context, f *cmdutil.Factory, client *gcp.Client, cfg *config.Config, doc *setupJSON, inv fixhint.Invocation) error {
+	vopts, err := verify.OptionsFrom(cfg, verify.From{Invocation: inv,
+		Progress: func(format string, args ...any) { f.Progressf(format+"\n", args...) }})
+	if err != nil {
+		return err
 	}
 	f.Progressf("Verifying…\n")
 	rep, err := verify.Run(ctx, client, cfg, vopts)

@@ -121,6 +121,7 @@ func TestBadInputsMakeNoAPICalls(t *testing.T) {
 		"colliding SA ids":   {[]string{"--users", "alice@acme.com,alice@other.org"}, []string{"alice@acme.com", "alice@other.org"}},
 		"bad placeholder":    {[]string{"--users", "alice@acme.com", "--template", "x-{user.name}"}, []string{"{user.name}"}},
 		"bad grant":          {[]string{"--users", "alice@acme.com", "--grant", "everyone"}, []string{"everyone"}},
+		"bad name":           {[]string{"--users", "alice@acme.com", "--name", "Team_B"}, []string{"--name", "Team_B"}},
 		"unknown YAML key":   {[]string{"--config", badYAML}, []string{"userz", ":3"}},
 		"several at once":    {[]string{"--users", "bad1,alice@acme.com", "--roles", "nope"}, []string{"bad1", "nope"}},
 		"missing users file": {[]string{"--users-file", filepath.Join(dir, "nope.txt")}, []string{"nope.txt"}},
@@ -202,6 +203,9 @@ func TestTeardownLeavesForeignAndNeedsYes(t *testing.T) {
 	if r := runFed(t, srv, append([]string{"setup", "--yes"}, users...)...); r.code != 0 {
 		t.Fatalf("setup: exit %d\n%s", r.code, r.stderr)
 	}
+	// A full teardown needs no users: it finds what the federation owns by
+	// its marks (--users on teardown names users to offboard).
+	users = []string{"--verifier", "user:operator@example.com"}
 	r := runFed(t, srv, append([]string{"teardown"}, users...)...)
 	if r.code != cmdutil.ExitUsage || !strings.Contains(r.stderr, "--yes") || !strings.Contains(r.stdout, "- service_account.admin") {
 		t.Errorf("teardown without --yes: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)

@@ -41,7 +41,7 @@ func TestSetupSinkFlag(t *testing.T) {
 			t.Errorf("setup stdout lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	r = runFed(t, srv, append([]string{"teardown", "--yes"}, args...)...)
+	r = runFed(t, srv, "teardown", "--yes", "--sink", "fedctl-federation-audit:audit_logs:EU")
 	if r.code != 0 || !strings.Contains(r.stdout, `- logging_sink["fedctl-federation-audit"]`) || !strings.Contains(r.stdout, "audit_logs is KEPT") {
 		t.Errorf("teardown: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}

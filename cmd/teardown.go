@@ -9,35 +9,59 @@ import (
 	"github.com/fedctl/fedctl/cmdutil"
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/engine"
+	"github.com/fedctl/fedctl/verify"
 )
 
 type teardownOptions struct {
 	fed    fedFlags
 	dryRun bool
 	yes    bool
+	// users to offboard (--user, and --users/--users-file on teardown).
+	users  []string
+	delete bool
 }
 
 func newTeardownCmd(f *cmdutil.Factory) *cobra.Command {
 	opts := &teardownOptions{}
 	cmd := &cobra.Command{
 		Use:   "teardown",
-		Short: "Remove what setup created",
-		Long: `Remove what the same configuration created, in reverse order, and nothing
-else: the members setup added leave the project and service account
-policies (other members, other roles, conditional bindings and audit
-configs stay), then the user service accounts and the admin service account
-are deleted. APIs stay enabled and Data Access logs stay on: other workloads
-may use the former, and the latter are the audit trail of what the
-federation did.
+		Short: "Remove what setup created, or offboard some users",
+		Long: `Remove what the federation (--name, default fedctl) owns, in reverse
+order, and nothing else: the members it added leave the project and service
+account policies (other members, other roles, conditional bindings and
+audit configs stay), then the service accounts it created (found by the
+ownership mark in their description, docs/lifecycle.md) are deleted, the
+pool and provider it created soft-deleted. Adopted resources (that existed
+before fedctl) lose only the federation's bindings. APIs stay enabled and
+Data Access logs stay on.
+
+With --user EMAIL (repeatable; --users and --users-file name users too),
+only those identities are offboarded: their bindings are removed and their
+service accounts disabled at once (Google: their tokens are rejected from
+then on); --delete also deletes them (and completes an earlier disable).
+The admin SA, the pool and the provider are never touched. The closing
+table proves the revocation (verify --revoked).
 
 Asks on a terminal; scripts pass --yes. --dry-run shows the plan only.`,
-		Example: `  fedctl teardown --users alice@acme.com,bob@acme.com
-  fedctl teardown --config federation.yaml --yes`,
+		Example: `  fedctl teardown --config federation.yaml --yes
+  fedctl teardown --user bob@acme.com --yes
+  fedctl teardown --user bob@acme.com --delete --yes`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(cmd, f, &opts.fed)
+			cfg, _, err := loadFedConfig(cmd, f, &opts.fed, loadOptions{usersOptional: true})
 			if err != nil {
 				return err
+			}
+			if cmd.Flags().Changed("users") || cmd.Flags().Changed("users-file") {
+				opts.users = append(opts.users, cfg.Users()...)
+			}
+			for _, u := range opts.users {
+				if !config.ValidEmail(u) {
+					return cmdutil.FlagErrorf("--user %q is not an email address", u)
+				}
+			}
+			if opts.delete && len(opts.users) == 0 {
+				return cmdutil.FlagErrorf("--delete goes with --user EMAIL (a full teardown already deletes what the federation owns)")
 			}
 			return runTeardown(cmd.Context(), f, cfg, opts)
 		},
@@ -45,6 +69,8 @@ Asks on a terminal; scripts pass --yes. --dry-run shows the plan only.`,
 	addFedFlags(cmd, &opts.fed, fedTeardown)
 	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "Show the plan and change nothing")
 	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "Remove without asking (required when not on a terminal)")
+	cmd.Flags().StringArrayVar(&opts.users, "user", nil, "Offboard only this identity (`EMAIL`; repeatable): bindings removed, SA disabled")
+	cmd.Flags().BoolVar(&opts.delete, "delete", false, "With --user: also delete the service accounts (undeletable for 30 days)")
 	return cmd
 }
 
@@ -53,6 +79,8 @@ type teardownJSON struct {
 	FormatVersion string           `json:"format_version"`
 	Plan          *engine.PlanJSON `json:"plan"`
 	Apply         *engine.Summary  `json:"apply"`
+	// Revoked is the proof of revocation after an offboarding.
+	Revoked *verify.Report `json:"revoked,omitempty"`
 }
 
 func runTeardown(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts *teardownOptions) (err error) {
@@ -68,12 +96,17 @@ func runTeardown(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, op
 	}()
 
 	printNotes(f, cfg)
-	_, eng, err := newEngine(ctx, f, cfg)
+	client, eng, err := newEngine(ctx, f, cfg)
 	if err != nil {
 		return err
 	}
 	f.Progressf("Reading the live state of project %s…\n", cfg.Project)
-	plan, err := eng.PlanTeardown(ctx, cfg)
+	var plan *engine.Plan
+	if len(opts.users) > 0 {
+		plan, err = eng.PlanOffboard(ctx, cfg, engine.OffboardOptions{Users: opts.users, Delete: opts.delete})
+	} else {
+		plan, err = eng.PlanTeardown(ctx, cfg)
+	}
 	if err != nil {
 		return err
 	}
@@ -88,7 +121,11 @@ func runTeardown(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, op
 		if !ios.CanPrompt() {
 			return cmdutil.NoTTYError("--yes")
 		}
-		ok, err := cmdutil.Confirm(ctx, ios, "Remove these resources?")
+		q := "Remove these resources?"
+		if len(opts.users) > 0 {
+			q = fmt.Sprintf("Offboard %d identit%s?", len(opts.users), plural(len(opts.users), "y", "ies"))
+		}
+		ok, err := cmdutil.Confirm(ctx, ios, q)
 		if err != nil {
 			return err
 		}
@@ -96,6 +133,7 @@ func runTeardown(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, op
 			return cmdutil.ErrCancel
 		}
 	}
+	revs := heldTokens(ctx, f, client, cfg, plan)
 	res, err := eng.Apply(ctx, plan)
 	doc.Apply = engine.NewSummary(res)
 	if !jsonOut {
@@ -103,6 +141,16 @@ func runTeardown(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, op
 		if rerr := engine.RenderSummaryText(ios.Out, doc.Apply, ios.ColorScheme()); rerr != nil && err == nil {
 			err = rerr
 		}
+		renderUndo(f, plan)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	if cfg.Mode == config.ModeWIF {
+		return proveRevokedWIF(ctx, f, client, cfg, &doc.Revoked)
+	}
+	if len(revs) == 0 {
+		return nil
+	}
+	return proveRevoked(ctx, f, client, cfg, revs, &doc.Revoked)
 }

@@ -65,7 +65,7 @@ func runToken(cmd *cobra.Command, f *cmdutil.Factory, opts *tokenOptions) error 
 	if err != nil {
 		return err
 	}
-	vo, err := verifyRunOptions(f, cfg, opts.ff.adminKeyFile)
+	vo, err := verifyRunOptions(cmd, f, cfg, opts.ff.adminKeyFile)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,7 @@
 package cmd
 
 import (
-	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +16,7 @@ type verifyOptions struct {
 	all        bool
 	probeQuery string
 	showToken  bool
+	revoked    bool
 	// wif: a subject token (live exchange) or claims (local evaluation).
 	subjectTokenFile, claimsFile string
 }
@@ -37,10 +36,19 @@ Minting as the admin is keyless when you hold Token Creator on the admin SA
 (setup --verifier user:YOU); with --admin-key-file it mints with the admin's
 key, as a gateway does. Tokens are never printed unless --show-token.
 
+With --revoked, the proof of revocation runs alone for each --user (SPEC
+§7.2, docs/lifecycle.md): the SA is disabled or deleted, the admin's mint
+for it is refused, no binding names it, no user-managed key is left. In
+wif mode it proves the principal (set) unbound (with --subject-token-file,
+that the exchange and impersonation now fail) and says until when tokens
+already minted for the target SA stay valid. It exits 3 while access
+remains.
+
 Exits 0 when every check passes (warnings allowed), 3 when any fails.`,
 		Example: `  fedctl verify --all
   fedctl verify --user alice@acme.com --user bob@acme.com
-  fedctl verify --config federation.yaml --all --output json`,
+  fedctl verify --config federation.yaml --all --output json
+  fedctl verify --revoked --user bob@acme.com`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runVerify(cmd, f, opts)
@@ -54,7 +62,9 @@ Exits 0 when every check passes (warnings allowed), 3 when any fails.`,
 	fl.BoolVar(&opts.showToken, "show-token", false, "Print the minted tokens (secrets!)")
 	fl.StringVar(&opts.subjectTokenFile, "subject-token-file", "", "wif: a JWT from the workload's IdP (`FILE`): evaluated locally, then exchanged (STS → impersonation → probe)")
 	fl.StringVar(&opts.claimsFile, "claims", "", "wif: a token's claims as a JSON `FILE`: evaluated locally (issuer, audience, expiry, mapping, condition, binding)")
+	fl.BoolVar(&opts.revoked, "revoked", false, "Prove each --user's access is revoked (offboarded): exit 3 while access remains")
 	cmd.MarkFlagsMutuallyExclusive("subject-token-file", "claims")
+	cmd.MarkFlagsMutuallyExclusive("revoked", "all")
 	return cmd
 }
 
@@ -67,12 +77,15 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 		return err
 	}
 	users := opts.users
+	if opts.revoked && len(users) == 0 && cfg.Mode != config.ModeWIF {
+		return cmdutil.FlagErrorf("--revoked needs --user EMAIL (repeatable): whose revocation to prove")
+	}
 	if opts.all {
 		if users = cfg.Users(); len(users) == 0 {
 			return cmdutil.FlagErrorf("--all: the configuration lists no users (pass --users, --users-file or --config)")
 		}
 	}
-	vo, err := verifyRunOptions(f, cfg, opts.ff.adminKeyFile)
+	vo, err := verifyRunOptions(cmd, f, cfg, opts.ff.adminKeyFile)
 	if err != nil {
 		return err
 	}
@@ -90,7 +103,16 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 	if len(users) > 0 {
 		f.Progressf("Verifying %d identit%s in %s…\n", len(users), plural(len(users), "y", "ies"), cfg.Project)
 	}
-	rep, err := verify.Run(ctx, client, cfg, vo)
+	var rep *verify.Report
+	if opts.revoked {
+		if cfg.Mode == config.ModeWIF {
+			rep, err = verify.RunRevokedWIF(ctx, client, cfg, vo)
+		} else {
+			rep, err = verify.RunRevoked(ctx, client, cfg, vo, verify.RevocationsFor(cfg, users))
+		}
+	} else {
+		rep, err = verify.Run(ctx, client, cfg, vo)
+	}
 	if err != nil {
 		return err
 	}
@@ -112,28 +134,17 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 	return nil
 }
 
-// verifyRunOptions are the verify.Options shared by verify and token: the
-// admin key, --wait, --concurrency, progress on stderr.
-func verifyRunOptions(f *cmdutil.Factory, cfg *config.Config, keyFlag string) (verify.Options, error) {
-	vo := verify.Options{Wait: cfg.Wait, Concurrency: cfg.Concurrency}
-	vo.Progress = func(format string, args ...any) { f.Progressf(format+"\n", args...) }
-	// --admin-key-file must exist; admin_key_file in the configuration is
-	// where setup writes the key, which may not have happened (then verify
-	// mints keylessly).
-	path := cfg.AdminKeyFile
-	if path == "" {
-		return vo, nil
-	}
-	key, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		vo.AdminKey, vo.AdminKeyFile = key, path
-	case keyFlag == "" && errors.Is(err, os.ErrNotExist):
-		// Configured but never written: keyless.
-	default:
-		return vo, fmt.Errorf("reading --admin-key-file: %w", err)
-	}
-	return vo, nil
+// verifyRunOptions are the verify.Options of verify and token
+// (verify.OptionsFrom, as setup and the wizard build theirs): the admin
+// key, --wait, --concurrency, the fixes' context, progress on stderr.
+func verifyRunOptions(cmd *cobra.Command, f *cmdutil.Factory, cfg *config.Config, keyFlag string) (verify.Options, error) {
+	vo, err := verify.OptionsFrom(cfg, verify.From{
+		KeyFlag:    keyFlag != "",
+		Invocation: invocationOf(cmd, f, cfg.Project),
+		Progress:   func(format string, args ...any) { f.Progressf(format+"\n", args...) },
+	})
+	vo.Users = nil // the caller's --user/--all say whom
+	return vo, err
 }
 
 // loadVerifyConfig is the configuration of verify and token: users may

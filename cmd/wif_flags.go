@@ -87,14 +87,32 @@ func wifPreflight(f *cmdutil.Factory, cfg *config.Config, ff *fedFlags) error {
 	if err != nil {
 		return cmdutil.FlagErrorWrap(err)
 	}
-	return ff.checkCredConfig()
+	if ff.workflow != "" && cfg.WIF.Provider.IssuerURI != wif.GitHubIssuerURI {
+		return cmdutil.FlagErrorf("--workflow writes a GitHub Actions workflow: the provider's issuer must be GitHub's (%s); use --preset github", wif.GitHubIssuerURI)
+	}
+	return ff.checkCredConfig(f)
 }
 
 // writeCredConfig writes --cred-config for a wif setup: an external_account
 // configuration whose URLs follow --api-endpoint (so it also drives the
 // sandbox).
+//
+// It also writes --workflow: a GitHub Actions workflow for a provider of
+// GitHub's issuer.
 func writeCredConfig(client *gcp.Client, out *engine.WIFOutputs, ff *fedFlags) error {
-	if ff.credConfig == "" || out == nil {
+	if out == nil {
+		return nil
+	}
+	if ff.workflow != "" {
+		if !out.GitHub {
+			return fmt.Errorf("--workflow: the provider's issuer is not GitHub Actions' (%s); use --preset github", wif.GitHubIssuerURI)
+		}
+		if err := os.WriteFile(ff.workflow, wif.GitHubWorkflow(out.Provider, out.ServiceAccount, out.Project), 0o644); err != nil {
+			return fmt.Errorf("--workflow: %w", err)
+		}
+		out.WorkflowFile = ff.workflow
+	}
+	if ff.credConfig == "" {
 		return nil
 	}
 	o := wif.CredConfigOptions{Audience: out.Audience, ServiceAccount: out.ServiceAccount, RewriteURL: client.ServiceURL}

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/fedctl/fedctl/cmdutil"
 	"github.com/fedctl/fedctl/emulator"
+	"github.com/fedctl/fedctl/iostreams"
+	"gopkg.in/yaml.v3"
 )
 
 func wifArgs(extra ...string) []string {
@@ -94,5 +97,139 @@ func TestWIFPresetAndForcedRisksWarnLoudly(t *testing.T) {
 	r = runFed(t, srv, append([]string{"plan", "--allow-unconditioned"}, wifArgs()...)...)
 	if r.code != 0 || !strings.Contains(r.stderr, "WARNING: The provider has NO attribute condition") {
 		t.Errorf("forced: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// --cred-config with --sandbox would hold token URLs on the in-process
+// emulator's temporary port: refused before any call, naming the fix.
+func TestWIFCredConfigRefusedWithSandbox(t *testing.T) {
+	dir := t.TempDir()
+	ios, _, out, errOut := iostreams.Test()
+	f := cmdutil.NewFactory(ios, "1.2.3")
+	env := map[string]string{"XDG_STATE_HOME": dir, "HOME": dir}
+	f.Getenv = func(k string) string { return env[k] }
+	credFile := filepath.Join(dir, "creds.json")
+	code := run(context.Background(), f, append([]string{"--sandbox", "setup", "--yes", "--cred-config", credFile,
+		"--credential-source", filepath.Join(dir, "token.jwt")}, wifArgs("--attribute-condition", "assertion.org == 'acme'")...))
+	if code != cmdutil.ExitUsage {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, cmdutil.ExitUsage, out, errOut)
+	}
+	for _, want := range []string{"fedctl sandbox serve", "--api-endpoint"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if _, err := os.Stat(credFile); err == nil {
+		t.Error("a credential file was written")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "fedctl", "sandbox.json")); err == nil {
+		t.Error("the sandbox was started (state file written) before the refusal")
+	}
+}
+
+// --preset github prints the job's permissions and auth step; --workflow
+// writes a minimal workflow. Both are YAML GitHub reads.
+func TestWIFGitHubStepAndWorkflow(t *testing.T) {
+	srv := newFedServer(t)
+	wfFile := filepath.Join(t.TempDir(), "bq.yml")
+	args := []string{"setup", "--yes", "--mode", "wif", "--preset", "github", "--preset-values", "repository_owner_id=42,repository=acme/app",
+		"--target-sa", "gh-runner", "--workflow", wfFile}
+	r := runFed(t, srv, args...)
+	if r.code != 0 {
+		t.Fatalf("setup exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	provider := "projects/123456789012/locations/global/workloadIdentityPools/"
+	sa := "gh-runner@demo-project.iam.gserviceaccount.com"
+	type step struct {
+		ID   string            `yaml:"id"`
+		Uses string            `yaml:"uses"`
+		With map[string]string `yaml:"with"`
+		Run  string            `yaml:"run"`
+	}
+	type job struct {
+		RunsOn      string            `yaml:"runs-on"`
+		Permissions map[string]string `yaml:"permissions"`
+		Steps       []step            `yaml:"steps"`
+	}
+	checkAuth := func(label string, j job) {
+		t.Helper()
+		if j.Permissions["id-token"] != "write" {
+			t.Errorf("%s: permissions = %v, want id-token: write", label, j.Permissions)
+		}
+		for _, s := range j.Steps {
+			if s.Uses == "google-github-actions/auth@v2" {
+				if !strings.HasPrefix(s.With["workload_identity_provider"], provider) || !strings.Contains(s.With["workload_identity_provider"], "/providers/") || s.With["service_account"] != sa {
+					t.Errorf("%s: auth step with = %v", label, s.With)
+				}
+				return
+			}
+		}
+		t.Errorf("%s: no google-github-actions/auth step in %+v", label, j.Steps)
+	}
+
+	// The printed step: the setup JSON carries it; the text shows it.
+	r = runFed(t, srv, append(args, "--output", "json")...)
+	var doc struct {
+		Apply *struct {
+			WIF struct {
+				GitHubActions string `json:"github_actions"`
+			} `json:"wif"`
+		} `json:"apply"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("setup JSON: %v\n%s", err, r.stdout)
+	}
+	snippet := ""
+	if doc.Apply != nil {
+		snippet = doc.Apply.WIF.GitHubActions
+	}
+	if snippet == "" {
+		// A converged setup has nothing to apply: plan-only JSON; take the text.
+		r = runFed(t, srv, args...)
+		i := strings.Index(r.stdout, "GitHub Actions")
+		if i < 0 {
+			t.Fatalf("no GitHub Actions block in:\n%s", r.stdout)
+		}
+		var lines []string
+		for _, l := range strings.Split(r.stdout[i:], "\n")[1:] {
+			if !strings.HasPrefix(l, "  ") {
+				break
+			}
+			lines = append(lines, strings.TrimPrefix(l, "  "))
+		}
+		snippet = strings.Join(lines, "\n")
+	}
+	var j job
+	if err := yaml.Unmarshal([]byte(snippet), &j); err != nil {
+		t.Fatalf("printed step is not YAML: %v\n%s", err, snippet)
+	}
+	checkAuth("printed step", j)
+
+	b, err := os.ReadFile(wfFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		On          map[string]any `yaml:"on"`
+		Permissions map[string]string
+		Jobs        map[string]job `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(b, &wf); err != nil {
+		t.Fatalf("workflow is not YAML: %v\n%s", err, b)
+	}
+	if len(wf.On) == 0 || len(wf.Jobs) != 1 {
+		t.Fatalf("workflow = %s", b)
+	}
+	for name, jb := range wf.Jobs {
+		if jb.RunsOn == "" {
+			t.Errorf("job %s has no runs-on", name)
+		}
+		checkAuth("workflow job "+name, jb)
+	}
+
+	// --workflow for another issuer is a usage error before any call.
+	r = runFed(t, srv, "plan", "--preset", "gumloop", "--principal-set", "attribute.org/ORG123", "--target-sa", "bigquery-runner", "--workflow", wfFile)
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.stderr, "--preset github") {
+		t.Errorf("--workflow with gumloop: exit %d\n%s", r.code, r.stderr)
 	}
 }

@@ -43,6 +43,9 @@ const (
 // (where setup writes a key / policy), which are as safe to commit as any
 // other path, so they are accepted in the file as well as by flag.
 type Config struct {
+	// Name is the federation's name (SPEC §7.1; --name, default "fedctl"):
+	// the resources it creates carry it in their ownership mark.
+	Name          string        `yaml:"name,omitempty"`
 	Project       string        `yaml:"project,omitempty"`
 	Mode          Mode          `yaml:"mode,omitempty"`
 	Impersonation Impersonation `yaml:"impersonation,omitempty"`
@@ -231,3 +234,11 @@ func (c *Config) effectiveMode() Mode {
 
 // Source is the file the configuration was loaded from ("" if none).
 func (c *Config) Source() string { return c.source }
+
+// FederationName is the federation's name, the default when unset.
+func (c *Config) FederationName() string {
+	if c.Name == "" {
+		return DefaultName
+	}
+	return c.Name
+}

@@ -2,6 +2,7 @@ package config
 
 // SPEC §1/§2 defaults.
 const (
+	DefaultName             = "fedctl" // the federation name (SPEC §7.1)
 	DefaultMode             = ModeImpersonation
 	DefaultAdminSA          = "fedctl-admin"
 	DefaultIdentityTemplate = "fedctl-{user.email}@{project}.iam.gserviceaccount.com"

@@ -14,6 +14,7 @@ import (
 // empty value (--roles "") still overrides.
 type Flags struct {
 	Project *string // --project (global)
+	Name    *string // --name (the federation's name)
 	Mode    *string // --mode
 
 	// --users and --users-file: when either is given, the two lists are
@@ -50,6 +51,7 @@ type Flags struct {
 // --attribute-mapping.
 func (c *Config) Apply(f Flags) error {
 	set(&c.Project, f.Project)
+	set(&c.Name, f.Name)
 	if f.Mode != nil {
 		c.Mode = Mode(*f.Mode)
 	}

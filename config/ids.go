@@ -5,6 +5,7 @@ import (
 	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -19,16 +20,18 @@ import (
 func accountIDProblem(id string) string {
 	var why []string
 	if n := utf8.RuneCountInString(id); n < 6 || n > 30 {
-		why = append(why, fmt.Sprintf("is %d characters long (service account IDs are 6–30)", n))
+		why = append(why, fmt.Sprintf("is %s long (service account IDs are 6–30)", characters(n)))
 	}
 	if bad := illegalRunes(id, isIDRune); bad != "" {
 		why = append(why, fmt.Sprintf("contains %s (service account IDs allow only a-z, 0-9 and '-')", bad))
 	}
-	if id != "" && !isLower(rune(id[0])) {
-		why = append(why, fmt.Sprintf("starts with '%s' (it must start with a letter)", id[:1]))
+	// An uppercase letter is already named as not allowed: "starts with
+	// 'A' (it must start with a letter)" would contradict itself.
+	if first, _ := utf8.DecodeRuneInString(id); id != "" && !isLower(first) && !isUpper(first) {
+		why = append(why, fmt.Sprintf("starts with %s (it must start with a lowercase letter)", runeName(first)))
 	}
-	if id != "" && !isLowerOrDigit(rune(id[len(id)-1])) {
-		why = append(why, fmt.Sprintf("ends with '%s' (it must end with a letter or digit)", id[len(id)-1:]))
+	if last, _ := utf8.DecodeLastRuneInString(id); id != "" && !isLowerOrDigit(last) && !isUpper(last) {
+		why = append(why, fmt.Sprintf("ends with %s (it must end with a letter or digit)", runeName(last)))
 	}
 	return strings.Join(why, "; ")
 }
@@ -36,7 +39,30 @@ func accountIDProblem(id string) string {
 // ValidAccountID reports whether id is a legal service account ID.
 func ValidAccountID(id string) bool { return accountIDProblem(id) == "" }
 
-func isLower(r rune) bool        { return r >= 'a' && r <= 'z' }
+func isLower(r rune) bool { return r >= 'a' && r <= 'z' }
+func isUpper(r rune) bool { return r >= 'A' && r <= 'Z' }
+
+// runeName shows a character in a message: quoted, and named when
+// quoting would not show it.
+func runeName(r rune) string {
+	switch {
+	case r == ' ':
+		return "a space"
+	case r == utf8.RuneError:
+		return "an invalid character"
+	case !unicode.IsPrint(r):
+		return fmt.Sprintf("%U", r)
+	}
+	return fmt.Sprintf("'%c'", r)
+}
+
+// characters is "1 character" or "7 characters".
+func characters(n int) string {
+	if n == 1 {
+		return "1 character"
+	}
+	return fmt.Sprintf("%d characters", n)
+}
 func isLowerOrDigit(r rune) bool { return isLower(r) || (r >= '0' && r <= '9') }
 func isIDRune(r rune) bool       { return isLowerOrDigit(r) || r == '-' }
 
@@ -88,7 +114,7 @@ func projectIDProblem(p string) string {
 	}
 	var why []string
 	if n := len(p); n < 6 || n > 30 {
-		why = append(why, fmt.Sprintf("is %d characters long; project IDs are 6–30", n))
+		why = append(why, fmt.Sprintf("is %s long; project IDs are 6–30", characters(n)))
 	}
 	if bad := illegalRunes(p, isIDRune); bad != "" {
 		why = append(why, fmt.Sprintf("contains %s (only a-z, 0-9 and '-')", bad))
@@ -224,7 +250,7 @@ func memberProblem(m string) (why, fix string) {
 func poolIDProblem(id string) string {
 	var why []string
 	if n := len(id); n < 4 || n > 32 {
-		why = append(why, fmt.Sprintf("is %d characters long (IDs are 4–32)", n))
+		why = append(why, fmt.Sprintf("is %s long (IDs are 4–32)", characters(n)))
 	}
 	if bad := illegalRunes(id, isIDRune); bad != "" {
 		why = append(why, fmt.Sprintf("contains %s (only a-z, 0-9 and '-')", bad))

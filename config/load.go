@@ -61,6 +61,7 @@ func Parse(data []byte) (*Config, error) { return parse("", data) }
 
 func parse(name string, data []byte) (*Config, error) {
 	perr := &ParseError{File: name}
+	data = bytes.TrimPrefix(data, []byte(utf8BOM))
 
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))

@@ -42,7 +42,8 @@ func checkNode(n *yaml.Node, t reflect.Type, path string, out *[]LineProblem) {
 		checkMapping(n, t, path, out)
 	case t.Kind() == reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			if n.Kind == yaml.ScalarNode {
+			if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && n.Value != "" {
+				// The one value as a list is the likely intent.
 				add("%s must be a list, e.g. [%s], got %s", path, n.Value, describe(n))
 			} else {
 				add("%s must be a list, got %s", path, describe(n))

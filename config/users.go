@@ -22,6 +22,10 @@ func ReadUsersFile(path string) ([]string, error) {
 	return parseUsers(path, f)
 }
 
+// utf8BOM is the byte-order mark some editors put at the start of a UTF-8
+// file; it is not part of the first value.
+const utf8BOM = "\ufeff"
+
 // ParseUsers is ReadUsersFile over a reader; name labels messages.
 func ParseUsers(name string, r io.Reader) ([]string, error) { return parseUsers(name, r) }
 
@@ -30,7 +34,11 @@ func parseUsers(name string, r io.Reader) ([]string, error) {
 	perr := &ParseError{File: name}
 	sc := bufio.NewScanner(r)
 	for line := 1; sc.Scan(); line++ {
-		text, _, _ := strings.Cut(sc.Text(), "#")
+		raw := sc.Text()
+		if line == 1 {
+			raw = strings.TrimPrefix(raw, utf8BOM) // Windows editors write one
+		}
+		text, _, _ := strings.Cut(raw, "#")
 		text = strings.TrimSpace(text)
 		if text == "" {
 			continue

@@ -61,6 +61,7 @@ func (e *PreflightError) Error() string {
 // flagFor maps a YAML key path (indexes stripped) to its flag.
 var flagFor = map[string]string{
 	"project":                             "--project",
+	"name":                                "--name",
 	"mode":                                "--mode",
 	"impersonation.admin_service_account": "--admin-sa",
 	"impersonation.identity_template":     "--template",
@@ -113,6 +114,9 @@ func (c *Config) Validate() error {
 	v := &validator{c: &cc}
 	c = &cc
 	v.project()
+	if why := FederationNameProblem(c.FederationName()); why != "" {
+		v.add("name", c.Name, why, "use 1–30 lowercase letters, digits and '-', e.g. "+DefaultName+" or hoop-prod")
+	}
 	v.common()
 	switch c.effectiveMode() {
 	case ModeImpersonation:
@@ -286,7 +290,7 @@ func (v *validator) identities(t *tmpl, admin string) {
 
 	suggestion := ""
 	if s := suggestTemplate(t, users, project, admin); s != "" {
-		suggestion = fmt.Sprintf("use --template %q (identity_template), which renders a legal, unique ID for all %d users", s, len(users))
+		suggestion = fmt.Sprintf("use --template %q (identity_template), which renders a legal, unique ID for %s", s, allUsers(len(users)))
 	}
 	fixOr := func(static string) string {
 		if suggestion != "" {
@@ -325,4 +329,23 @@ func joinAnd(s []string) string {
 		return strings.Join(s, "")
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// allUsers is "the one user" or "all 7 users".
+func allUsers(n int) string {
+	if n == 1 {
+		return "the one user"
+	}
+	return fmt.Sprintf("all %d users", n)
+}
+
+var federationNameRE = lazyregexp.New(`^[a-z0-9-]{1,30}$`)
+
+// FederationNameProblem says what is wrong with a federation name ("" when
+// it is valid: 1–30 of [a-z0-9-], SPEC §7.1).
+func FederationNameProblem(name string) string {
+	if !federationNameRE.MatchString(name) {
+		return "is not a federation name (1–30 of a-z, 0-9 and '-')"
+	}
+	return ""
 }

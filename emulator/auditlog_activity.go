@@ -14,8 +14,9 @@ import (
 // 10,000-user setup by the operator does not grow the state by as many
 // entries.
 
-// activityMethods are Google's methodNames for the writes the emulator
-// routes (others keep the REST method ID).
+// activityMethods are Google's methodNames of the admin writes the
+// emulator logs (data-plane calls — BigQuery jobs, token mints — go to the
+// Data Access log, written by their handlers).
 var activityMethods = map[string]string{
 	"iam.projects.serviceAccounts.create":                 "google.iam.admin.v1.CreateServiceAccount",
 	"iam.projects.serviceAccounts.delete":                 "google.iam.admin.v1.DeleteServiceAccount",
@@ -41,7 +42,7 @@ var resourceProject = regexp.MustCompile(`projects/([^/:]+)`)
 // auditKeyActivity writes the Admin Activity entry of a successful write
 // made by a caller signed in with a service-account key; nothing otherwise.
 func (c *call) auditKeyActivity(rt *route) {
-	if c.id == nil || c.id.KeyName == "" {
+	if c.id == nil || c.id.KeyName == "" || activityMethods[rt.Name] == "" {
 		return
 	}
 	var p *Project
@@ -57,9 +58,6 @@ func (c *call) auditKeyActivity(rt *route) {
 		return
 	}
 	method := activityMethods[rt.Name]
-	if method == "" {
-		method = rt.Name
-	}
 	resName := strings.TrimPrefix(c.path, "/")
 	if i := strings.Index(resName, "projects/"); i >= 0 {
 		resName = resName[i:]

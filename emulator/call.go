@@ -58,6 +58,9 @@ func (c *call) caller() (*Identity, error) {
 	if !ok {
 		return nil, errUnauthenticated("ACCESS_TOKEN_EXPIRED")
 	}
+	if c.st.revoked(id) {
+		return nil, errUnauthenticated("ACCOUNT_STATE_INVALID")
+	}
 	if id.Grant != "" && !grantActive(c.st, id.Grant) {
 		return nil, errUnauthenticated("ACCESS_TOKEN_EXPIRED") // revoked consent
 	}

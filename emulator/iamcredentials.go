@@ -151,7 +151,7 @@ func generateAccessToken(c *call) (any, error) {
 	}
 
 	id := &Identity{Principal: "serviceAccount:" + target.sa.Email, Scopes: req.Scope,
-		Expiry: c.now.Add(lifetime).Unix()}
+		Expiry: c.now.Add(lifetime).Unix(), UID: target.sa.UniqueID}
 	id.Chain = append(append([]string(nil), caller.Chain...), caller.Principal)
 	for _, hop := range hops[:len(hops)-1] {
 		id.Chain = append(id.Chain, "serviceAccount:"+hop.sa.Email)
@@ -197,7 +197,16 @@ func (c *call) auditGenerateAccessToken(caller *Identity, target credTarget, del
 		email, uniqueID = target.sa.Email, target.sa.UniqueID
 	}
 	resName := "projects/-/serviceAccounts/" + uniqueID
-	chain := append(append([]string(nil), delegates...), "projects/-/serviceAccounts/"+email)
+	// The chain names each delegate in the resource form, however the
+	// request spelled it (bare emails and IDs are accepted too).
+	chain := make([]string, 0, len(delegates)+1)
+	for _, d := range delegates {
+		if named, ok := delegateName(d); ok {
+			d = "projects/-/serviceAccounts/" + named
+		}
+		chain = append(chain, d)
+	}
+	chain = append(chain, "projects/-/serviceAccounts/"+email)
 	al := &auditLog{
 		ServiceName:        credService,
 		MethodName:         "GenerateAccessToken",

@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 
 	bq "google.golang.org/api/bigquery/v2"
@@ -112,6 +113,7 @@ func TestDelegatesForms(t *testing.T) {
 	admin, user := e.sa(t, "fedctl-admin"), e.sa(t, "fedctl-alice")
 	e.grant(t, e.onSA(admin), dpTokenCreator, "user:verifier@example.com")
 	e.grant(t, e.onSA(user), dpTokenCreator, "serviceAccount:"+admin.Email)
+	e.auditOn(t, "iam.googleapis.com", "ADMIN_READ")
 	svc := e.credClient(t, e.tokenFor("user:verifier@example.com"))
 	for form, d := range map[string]string{
 		"resource name":           "projects/-/serviceAccounts/" + admin.Email,
@@ -128,6 +130,17 @@ func TestDelegatesForms(t *testing.T) {
 		id := e.identityOf(t, resp.AccessToken)
 		if id.Principal != "serviceAccount:"+user.Email || len(id.Chain) != 2 || id.Chain[1] != "serviceAccount:"+admin.Email {
 			t.Errorf("%s: token identity %+v, want alice via the admin", form, id)
+		}
+	}
+	// The audit entry names every delegate in the resource form.
+	entries := e.entries(t, "GenerateAccessToken")
+	if len(entries) != 4 {
+		t.Fatalf("%d GenerateAccessToken entries, want 4", len(entries))
+	}
+	for _, en := range entries {
+		first, _ := dpDig(en, "protoPayload", "metadata", "identityDelegationChain", 0).(string)
+		if !strings.HasPrefix(first, "projects/-/serviceAccounts/") {
+			t.Errorf("identityDelegationChain[0] = %q, want the resource form", first)
 		}
 	}
 	// A bare delegate still needs the grant: the verifier holds nothing on alice.

@@ -107,6 +107,10 @@ func (c *call) storeOperation(op *Operation) (*Operation, error) {
 		c.st.Operations = map[string]*Operation{}
 	}
 	c.st.Operations[op.Name] = op
+	if op.PendingPolls == DoneOnFirstPoll {
+		op.PendingPolls = 0 // pending; the first poll completes it
+		return op, nil
+	}
 	if op.PendingPolls <= 0 {
 		if err := c.completeOperation(op); err != nil {
 			return nil, err

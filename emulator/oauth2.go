@@ -115,7 +115,7 @@ func oauthToken(c *call) (any, error) {
 	if len(scopes) == 0 {
 		return nil, oauthErr("invalid_scope", "Invalid OAuth scope or ID token audience provided.")
 	}
-	id := &Identity{Principal: "serviceAccount:" + sa.Email, Scopes: scopes, Expiry: c.now.Add(time.Hour).Unix(),
+	id := &Identity{Principal: "serviceAccount:" + sa.Email, Scopes: scopes, Expiry: c.now.Add(time.Hour).Unix(), UID: sa.UniqueID,
 		KeyName: "//iam.googleapis.com/projects/" + p.ID + "/serviceAccounts/" + sa.Email + "/keys/" + key.ID}
 	return map[string]any{"access_token": mintToken(c.st.Secret, id), "expires_in": 3599, "token_type": "Bearer"}, nil
 }

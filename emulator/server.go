@@ -31,6 +31,9 @@ type Options struct {
 	LockWait time.Duration
 	// Latency is added to every request (SPEC §6 benchmarks).
 	Latency time.Duration
+	// RecordRequests keeps a log of every request (route, method, path,
+	// start and end times) for Requests: tests assert what overlapped.
+	RecordRequests bool
 	// PropagationDelay: a new IAM grant is visible in getIamPolicy at once but
 	// counts for authorization only after this long (gcp-wire §10.3.4).
 	PropagationDelay time.Duration
@@ -38,8 +41,9 @@ type Options struct {
 	// 400 "does not exist" when bound, for this long (gcp-wire §10.3.1-2).
 	VisibilityDelay time.Duration
 	// OperationPolls is how many operations.get calls answer done:false
-	// before an LRO completes (default 1, so clients must poll; negative:
-	// operations are done when created).
+	// before an LRO completes (default 1, so clients must poll;
+	// DoneOnFirstPoll: the first poll completes it; DoneAtCreation or any
+	// other negative value: operations are done when created).
 	OperationPolls int
 	// Now is the clock (default time.Now). Tests use a FakeClock.
 	Now func() time.Time
@@ -48,6 +52,15 @@ type Options struct {
 	// use it to act as a concurrent writer between a read and a write.
 	Hook func(route string, r *http.Request)
 }
+
+// OperationPolls values besides a count.
+const (
+	// DoneAtCreation: an LRO is done in the response that creates it.
+	DoneAtCreation = -1
+	// DoneOnFirstPoll: an LRO is pending when created and done on the
+	// first operations.get (the SPEC §6 benchmark emulator).
+	DoneOnFirstPoll = -2
+)
 
 // Server is the emulated Google Cloud. Safe for concurrent use.
 type Server struct {
@@ -59,6 +72,8 @@ type Server struct {
 	seen fileStamp // the state file as this server last read or wrote it
 
 	faults []*Fault
+
+	reqLog requestLog
 
 	stats struct {
 		total, writes atomic.Int64
@@ -297,6 +312,11 @@ var statusNames = map[int]string{429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502
 
 // ServeHTTP routes ENDPOINT/SERVICE/PATH to the API method.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := -1
+	if s.opts.RecordRequests {
+		rec = s.reqLog.begin(r.Method, r.URL.Path)
+		defer s.reqLog.end(rec)
+	}
 	if s.opts.Latency > 0 {
 		t := time.NewTimer(s.opts.Latency)
 		select {
@@ -316,6 +336,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.stats.mu.Lock()
 	s.stats.byRoute[name]++
 	s.stats.mu.Unlock()
+	s.reqLog.route(rec, name)
 	if rt == nil {
 		errNotFoundHTML(r.URL.Path).write(w)
 		return

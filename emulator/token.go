@@ -33,6 +33,10 @@ type Identity struct {
 	Grant string `json:"g,omitempty"`
 	// Expiry in Unix seconds.
 	Expiry int64 `json:"e"`
+	// UID is the unique ID of the service account a serviceAccount: token
+	// speaks for, so that the token follows that account (not a later one
+	// of the same email) through disable, enable and delete (revoked).
+	UID string `json:"u,omitempty"`
 }
 
 // Email is the principal's email for user: and serviceAccount: members.
@@ -79,4 +83,23 @@ func parseToken(secret []byte, tok string, now time.Time) (*Identity, bool) {
 		return nil, false
 	}
 	return &id, true
+}
+
+// revoked reports whether a service account token is no longer accepted
+// because of its account's state. Google documents that disabling an SA
+// takes effect at once ("Existing access tokens for the service account
+// are rejected, and requests for new access tokens will fail"), and that
+// after re-enabling it "its existing access tokens will be accepted"
+// (https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/disable);
+// a deleted account authenticates nothing, and one recreated with the same
+// email is a different principal (a new unique ID) that old tokens do not
+// speak for. Undeleting restores the same unique ID. Tokens without a UID
+// (seeded operator tokens) are not tied to an account.
+func (st *State) revoked(id *Identity) bool {
+	email, ok := strings.CutPrefix(id.Principal, "serviceAccount:")
+	if !ok || id.UID == "" {
+		return false
+	}
+	_, sa := st.FindServiceAccount(email)
+	return sa == nil || sa.UniqueID != id.UID || sa.Disabled
 }

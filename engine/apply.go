@@ -211,7 +211,10 @@ func (e *Engine) policyStep(c *Change, d *Desired, t PolicyTarget, read *gcp.Pol
 	return step{name: verb + c.Address, changes: []*Change{c}, run: func(ctx context.Context) error {
 		var ms, omitted []Membership
 		for _, m := range d.MembershipsOf(t) {
-			if remove || !slices.ContainsFunc(memberFacts(m.Member), func(f fact) bool { return !run.holds(f) }) {
+			if remove {
+				continue // teardown removes d.Removals only
+			}
+			if !slices.ContainsFunc(memberFacts(m.Member), func(f fact) bool { return !run.holds(f) }) {
 				ms = append(ms, m)
 			} else {
 				omitted = append(omitted, m)
@@ -259,9 +262,10 @@ const emptyPolicyEtag = "ACAB"
 // policyEdit is the edit of target's policy, derived from whatever policy it
 // is given (it may run again on a fresh read after a conflict): add (or, for
 // teardown, remove) each of the memberships ms in the unconditional binding
-// of its role, and enable the missing Data Access log types. Nothing else
-// changes.
+// of its role, remove the removals (offboarding, teardown: d.Removals), and
+// enable the missing Data Access log types. Nothing else changes.
 func policyEdit(d *Desired, t PolicyTarget, ms []Membership, remove bool) func(*gcp.Policy) (bool, error) {
+	rs := d.RemovalsOf(t)
 	return func(p *gcp.Policy) (bool, error) {
 		changed := false
 		for _, m := range ms {
@@ -270,6 +274,9 @@ func policyEdit(d *Desired, t PolicyTarget, ms []Membership, remove bool) func(*
 			} else {
 				changed = p.AddMember(m.Role, m.Member) || changed
 			}
+		}
+		for _, r := range rs {
+			changed = len(applyRemoval(p, r)) > 0 || changed
 		}
 		if !remove && t.Type == TargetProject {
 			for _, a := range d.AuditLogs {

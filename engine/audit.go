@@ -76,7 +76,7 @@ func (e *Engine) PlanAuditEnable(ctx context.Context, project string) (*Plan, er
 		d.index()
 		return d, nil
 	}
-	d, live, err := e.read(ctx, build, project, nil, nil)
+	d, live, err := e.read(ctx, build, project, nil, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (e *Engine) PlanAuditSink(ctx context.Context, s audit.SinkSpec) (*Plan, er
 		d.index()
 		return d, nil
 	}
-	d, live, err := e.read(ctx, build, s.Project, apis, &s)
+	d, live, err := e.read(ctx, build, s.Project, apis, &s, nil)
 	if err != nil {
 		return nil, err
 	}

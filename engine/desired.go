@@ -38,6 +38,9 @@ const (
 // log types it adds, and the local files it writes. It is pure data, built
 // without any API call.
 type Desired struct {
+	// Name is the federation's name (SPEC §7.1): what it creates carries
+	// it in its ownership mark.
+	Name          string
 	Project       string
 	ProjectNumber string // "" until known; only wif members need it
 	Mode          config.Mode
@@ -73,6 +76,14 @@ type Desired struct {
 	// Bundle is the --data-role-bundle custom role (nil: none); Roles is
 	// then that one role (rolebundle.go).
 	Bundle *RoleBundleSpec
+	// Offboards are the identities the federation owns that are to be
+	// offboarded (SPEC §7.2): users no longer in the config (setup),
+	// teardown --user, or every owned SA not in the config (teardown).
+	Offboards []*OffboardSpec
+	// Removals are the policy members to remove (offboarding, teardown).
+	Removals []Removal
+	// offboardNotes are PlanOffboard's warnings.
+	offboardNotes []string
 
 	byTarget map[PolicyTarget][]Membership // MembershipsOf's index
 }
@@ -85,6 +96,7 @@ var ErrModeNotSupported = errors.New("mode not supported by the engine yet")
 // when the mode does not need it (impersonation, oauth; wif does).
 func NewDesired(cfg *config.Config, projectNumber string) (*Desired, error) {
 	d := &Desired{
+		Name:           cfg.FederationName(),
 		Project:        cfg.Project,
 		ProjectNumber:  projectNumber,
 		Mode:           cfg.Mode,
@@ -149,7 +161,13 @@ func (d *Desired) buildImpersonation(cfg *config.Config) error {
 		AccountID:   adminID,
 		Email:       cfg.AdminEmail(),
 		DisplayName: "fedctl admin",
-		Description: "Mints short-lived tokens for the per-user service accounts (fedctl, impersonation mode).",
+	}
+	var verifiers []string
+	if cfg.Verifier != "" {
+		verifiers = []string{cfg.Verifier}
+	}
+	if err := d.describe(d.Admin, "Mints short-lived tokens for the per-user service accounts.", Mark{Kind: MarkAdmin, Verifiers: verifiers}); err != nil {
+		return err
 	}
 	d.ServiceAccounts = append(d.ServiceAccounts, d.Admin)
 
@@ -168,14 +186,17 @@ func (d *Desired) buildImpersonation(cfg *config.Config) error {
 				AccountID:   id.AccountID,
 				Email:       id.Email,
 				DisplayName: truncate(userSAPrefix+id.User, 100),
-				Description: "BigQuery identity of " + id.User + " (fedctl, impersonation mode).",
 				Address:     fmt.Sprintf("service_account.user[%q]", id.User),
 			}
+			human, mark := "BigQuery identity of "+id.User+".", Mark{User: id.User}
 			if shared {
 				sa.Kind = SAShared
 				sa.Address = "service_account.shared"
 				sa.DisplayName = "fedctl shared identity"
-				sa.Description = "BigQuery identity shared by every fedctl user (impersonation mode)."
+				human, mark = "BigQuery identity shared by every user.", Mark{Kind: MarkShared}
+			}
+			if err := d.describe(sa, human, mark); err != nil {
+				return err
 			}
 			byEmail[id.Email] = sa
 			d.ServiceAccounts = append(d.ServiceAccounts, sa)
@@ -205,7 +226,7 @@ func (d *Desired) buildImpersonation(cfg *config.Config) error {
 		}
 	}
 	if d.Verifier != "" {
-		d.Memberships = append(d.Memberships, Membership{Target: ServiceAccountTarget(d.Admin.Email), Role: RoleTokenCreator, Member: d.Verifier, Why: "keyless verifier (SPEC §3)"})
+		d.Memberships = append(d.Memberships, Membership{Target: ServiceAccountTarget(d.Admin.Email), Role: RoleTokenCreator, Member: d.Verifier, Why: "keyless verifier"})
 	}
 	return nil
 }
@@ -248,8 +269,16 @@ func (d *Desired) PolicyTargets() []PolicyTarget {
 			add(m.Target)
 		}
 	}
+	for _, r := range d.Removals {
+		if r.Target.Type == TargetProject {
+			add(r.Target)
+		}
+	}
 	for _, m := range d.Memberships {
 		add(m.Target)
+	}
+	for _, r := range d.Removals {
+		add(r.Target)
 	}
 	return out
 }
@@ -275,6 +304,17 @@ func (d *Desired) index() {
 	for _, m := range d.Memberships {
 		d.byTarget[m.Target] = append(d.byTarget[m.Target], m)
 	}
+}
+
+// describe sets sa's description: human text, then the federation's mark.
+func (d *Desired) describe(sa *ServiceAccountSpec, human string, m Mark) error {
+	m.Federation, m.Mode = d.Name, d.Mode
+	desc, err := m.Describe(human, maxSADescription)
+	if err != nil {
+		return fmt.Errorf("%s: %w", sa.Email, err)
+	}
+	sa.Description = desc
+	return nil
 }
 
 func truncate(s string, n int) string {

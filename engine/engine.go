@@ -74,9 +74,12 @@ func (e *Engine) PlanSetup(ctx context.Context, cfg *config.Config) (*Plan, erro
 	if err != nil {
 		return nil, err
 	}
-	d, live, err := e.read(ctx, func(n string) (*Desired, error) { return NewDesired(cfg, n) }, cfg.Project, withSinkAPI(cfg.RequiredAPIs(), sink), sink)
+	d, live, err := e.read(ctx, func(n string) (*Desired, error) { return NewDesired(cfg, n) }, cfg.Project, withSinkAPI(cfg.RequiredAPIs(), sink), sink, prepareSetup)
 	if err != nil {
 		return nil, e.readDenied(ctx, cfg, err)
+	}
+	if err := checkOwnership(d, live); err != nil {
+		return nil, err
 	}
 	p := diffSetup(d, live)
 	if err := e.planBundle(ctx, p); err != nil {
@@ -94,7 +97,7 @@ func (e *Engine) PlanTeardown(ctx context.Context, cfg *config.Config) (*Plan, e
 	if err != nil {
 		return nil, err
 	}
-	d, live, err := e.read(ctx, func(n string) (*Desired, error) { return NewDesired(cfg, n) }, cfg.Project, nil, sink)
+	d, live, err := e.read(ctx, func(n string) (*Desired, error) { return NewDesired(cfg, n) }, cfg.Project, nil, sink, prepareTeardown)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -8,24 +10,22 @@ import (
 )
 
 // Two setups in one project whose users share a local part render the same
-// SA; the second plan warns instead of silently merging their identities.
-func TestPlanWarnsOnSAMadeForAnotherUser(t *testing.T) {
+// SA; the second setup is refused, before any write, naming the owner.
+func TestSetupRefusesSAMadeForAnotherUser(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
 	e.setup(t, testConfig(t, "alice@acme.com"))
 
-	warned := func(p *Plan) bool {
-		for _, w := range p.Warnings {
-			if strings.Contains(w, "created by fedctl for alice@acme.com, not alice@example.com") {
-				return true
-			}
-		}
-		return false
+	e.srv.ResetStats()
+	_, err := e.eng.PlanSetup(context.Background(), testConfig(t, "alice@example.com"))
+	var oe *OwnershipError
+	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "for alice@acme.com, not alice@example.com") || !strings.Contains(err.Error(), "--template") {
+		t.Fatalf("plan for alice@example.com: %v", err)
 	}
-	if p := e.plan(t, testConfig(t, "alice@example.com")); !warned(p) {
-		t.Errorf("no warning for fedctl-alice made for alice@acme.com; warnings: %q", p.Warnings)
+	if w := e.srv.Stats().Writes; w != 0 {
+		t.Errorf("refusal made %d writes", w)
 	}
-	// The same user again (any letter case) is no warning.
-	if p := e.plan(t, testConfig(t, "Alice@Acme.com")); len(p.Warnings) != 0 {
-		t.Errorf("unexpected warnings for the SA's own user: %q", p.Warnings)
+	// The same user again (any letter case) is no refusal.
+	if p := e.plan(t, testConfig(t, "Alice@Acme.com")); len(p.Warnings) != 0 || p.HasChanges() {
+		t.Errorf("plan for the SA's own user: warnings %q, counts %+v", p.Warnings, p.Counts())
 	}
 }

@@ -55,7 +55,10 @@ func (l *Live) Exists(email string) bool {
 // desired state as soon as the project number is known. The audit sink
 // (sink; nil: none configured, and nothing is read for it) needs no project
 // number, so its dataset and sink are read with the first requests.
-func (e *Engine) read(ctx context.Context, build func(projectNumber string) (*Desired, error), project string, apis []string, sink *audit.SinkSpec) (*Desired, *Live, error) {
+//
+// prepare (nil: none) completes the desired state from the listing before
+// the policies are read: the ownership pass adds what is to be offboarded.
+func (e *Engine) read(ctx context.Context, build func(projectNumber string) (*Desired, error), project string, apis []string, sink *audit.SinkSpec, prepare func(*Desired, *Live) error) (*Desired, *Live, error) {
 	live := &Live{
 		ServiceAccounts: map[string]*gcp.ServiceAccount{},
 		Policies:        map[PolicyTarget]*gcp.Policy{},
@@ -110,6 +113,11 @@ func (e *Engine) read(ctx context.Context, build func(projectNumber string) (*De
 	d, err := build(live.Project.Number)
 	if err != nil {
 		return nil, nil, err
+	}
+	if prepare != nil {
+		if err := prepare(d, live); err != nil {
+			return nil, nil, err
+		}
 	}
 
 	g, gctx = errgroup.WithContext(ctx)

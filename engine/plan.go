@@ -51,6 +51,9 @@ type Change struct {
 	Before  any          `json:"before"`
 	After   any          `json:"after"`
 	Delta   *PolicyDelta `json:"delta,omitempty"`
+	// Offboard marks the removal of an identity (SPEC §7.2): its SA is
+	// disabled (or deleted) and its bindings removed.
+	Offboard bool `json:"offboard,omitempty"`
 }
 
 // Counts are a plan's totals by action.
@@ -75,6 +78,9 @@ type Plan struct {
 	// Preflight holds the SPEC §7.3 checks' findings (preflight.go); an
 	// error among them means the plan must not be applied.
 	Preflight []Finding
+	// Info are notes that need no action from this plan (oauth members
+	// holding the data roles but not in the configuration).
+	Info []string
 
 	desired *Desired
 	live    *Live
@@ -159,21 +165,12 @@ func diffSetup(d *Desired, live *Live) *Plan {
 	}
 
 	for _, sa := range d.ServiceAccounts {
-		after := saState(sa, live)
-		c := &Change{Address: sa.Address, Kind: KindServiceAccount, Action: ActionNoop, After: after}
-		switch {
-		case live.Exists(sa.Email):
-			c.Before = after
-			if w := foreignIdentityWarning(sa, live); w != "" {
-				p.Warnings = append(p.Warnings, w)
-			}
-		case live.ServiceAccountsUnknown:
-			c.Action = ActionCreate
-			c.Reason = "IAM API still off: accounts not listed yet (an existing one is adopted)"
-		default:
-			c.Action = ActionCreate
-		}
-		p.Changes = append(p.Changes, c)
+		p.Changes = append(p.Changes, saSetupChange(d, sa, live))
+	}
+	p.Changes = append(p.Changes, offboardChanges(d, live)...)
+	for _, m := range oauthStrays(d, live) {
+		u := strings.TrimPrefix(m, "user:")
+		p.Info = append(p.Info, fmt.Sprintf("%s holds the data roles but is not in the configuration; oauth marks nothing, so fedctl leaves it: offboard with `fedctl teardown --mode oauth --user %s`.", m, u))
 	}
 
 	for _, t := range d.PolicyTargets() {
@@ -218,28 +215,10 @@ func newPlan(op Operation, d *Desired, live *Live) *Plan {
 // ("fedctl: alice@acme.com"); see NewDesired.
 const userSAPrefix = "fedctl: "
 
-// foreignIdentityWarning: an existing per-user SA that fedctl made for
-// someone else. Two users whose emails share a local part (alice@acme.com,
-// alice@example.com) render the same SA ID; within one user list preflight
-// refuses that, but across separate setups in one project only the SA's
-// display name tells. Adopting it would merge two people's audit trails.
-func foreignIdentityWarning(sa *ServiceAccountSpec, live *Live) string {
-	l := live.ServiceAccounts[lower(sa.Email)]
-	if l == nil || len(sa.Users) != 1 || !strings.HasPrefix(l.DisplayName, userSAPrefix) {
-		return ""
-	}
-	owner := strings.TrimPrefix(l.DisplayName, userSAPrefix)
-	if strings.EqualFold(owner, sa.Users[0]) {
-		return ""
-	}
-	return fmt.Sprintf("%s was created by fedctl for %s, not %s: both would act through one service account and one audit trail. "+
-		"Give one of the setups its own --template (e.g. a prefix naming the team or domain).", sa.Email, owner, sa.Users[0])
-}
-
 func saState(sa *ServiceAccountSpec, live *Live) *ServiceAccountState {
-	st := &ServiceAccountState{Email: sa.Email, AccountID: sa.AccountID, DisplayName: sa.DisplayName, Users: slices.Clone(sa.Users)}
+	st := &ServiceAccountState{Email: sa.Email, AccountID: sa.AccountID, DisplayName: sa.DisplayName, Users: slices.Clone(sa.Users), Description: sa.Description}
 	if l := live.ServiceAccounts[lower(sa.Email)]; l != nil {
-		st.DisplayName, st.UniqueID = l.DisplayName, l.UniqueID
+		st.DisplayName, st.UniqueID, st.Disabled, st.Description = l.DisplayName, l.UniqueID, l.Disabled, l.Description
 	}
 	return st
 }
@@ -249,6 +228,10 @@ func saState(sa *ServiceAccountSpec, live *Live) *ServiceAccountState {
 // managed memberships it has.
 func policyChange(d *Desired, live *Live, t PolicyTarget, remove bool) *Change {
 	ms := d.MembershipsOf(t)
+	if remove {
+		ms = nil // teardown removes d.Removals only
+	}
+	rs := d.RemovalsOf(t)
 	roles := rolesOf(ms)
 	var services []string
 	if t.Type == TargetProject {
@@ -263,15 +246,19 @@ func policyChange(d *Desired, live *Live, t PolicyTarget, remove bool) *Change {
 	work := cur.Clone()
 	delta := &PolicyDelta{Untouched: conditionalBindings(cur, roles)}
 	for _, m := range ms {
-		mc := MemberChange{Role: m.Role, Member: m.Member, Why: m.Why}
-		if remove {
-			if work.RemoveMember(m.Role, m.Member) {
-				delta.Remove = append(delta.Remove, mc)
-			}
-		} else if work.AddMember(m.Role, m.Member) {
-			delta.Add = append(delta.Add, mc)
+		if work.AddMember(m.Role, m.Member) {
+			delta.Add = append(delta.Add, MemberChange{Role: m.Role, Member: m.Member, Why: m.Why})
 		}
 	}
+	for _, r := range rs {
+		for _, mc := range applyRemoval(work, r) {
+			delta.Remove = append(delta.Remove, mc)
+			if !slices.Contains(roles, mc.Role) {
+				roles = append(roles, mc.Role)
+			}
+		}
+	}
+	delta.Untouched = conditionalBindings(cur, roles)
 	if !remove && t.Type == TargetProject {
 		for _, a := range d.AuditLogs {
 			for _, lt := range a.LogTypes {

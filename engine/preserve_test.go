@@ -133,7 +133,8 @@ func TestForeignBindingsSurviveSetupAndTeardown(t *testing.T) {
 }
 
 // A user SA that already exists with a foreign grant on its policy keeps it
-// through setup; teardown warns that deleting the SA drops it.
+// through setup; it is adopted, so teardown removes only the federation's
+// binding on it (the admin's Token Creator) and never deletes it (SPEC §7.1).
 func TestExistingServiceAccountPolicyIsMerged(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
 	ctx := context.Background()
@@ -160,11 +161,19 @@ func TestExistingServiceAccountPolicyIsMerged(t *testing.T) {
 		t.Errorf("SA policy not merged: %+v", pol.Bindings)
 	}
 
-	tp, err := e.eng.PlanTeardown(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
+	tp, _ := e.teardown(t, cfg)
+	if c := tp.Change(`service_account.user["alice@acme.com"]`); c.Action != ActionNoop || c.Reason != AdoptedReason {
+		t.Errorf("adopted SA planned as %s (%s)", c.Action, c.Reason)
 	}
-	if !slices.ContainsFunc(tp.Warnings, func(w string) bool { return strings.Contains(w, "user:ops@acme.com") }) {
-		t.Errorf("teardown plan does not warn about the foreign grant: %q", tp.Warnings)
+	sa, err := e.client.GetServiceAccount(ctx, saEmail("fedctl-alice"))
+	if err != nil || sa.Disabled || sa.Description != "" {
+		t.Fatalf("adopted SA after teardown: %+v, %v", sa, err)
+	}
+	pol = e.saPolicy(t, saEmail("fedctl-alice"))
+	if !pol.HasMember(RoleTokenCreator, "user:ops@acme.com") || pol.HasMember(RoleTokenCreator, ServiceAccountMember(saEmail("fedctl-admin"))) {
+		t.Errorf("adopted SA policy after teardown: %+v", pol.Bindings)
+	}
+	if !slices.ContainsFunc(tp.Warnings, func(w string) bool { return strings.Contains(w, "adopted") }) {
+		t.Errorf("teardown plan does not say the adopted SA's data roles stay: %q", tp.Warnings)
 	}
 }

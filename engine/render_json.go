@@ -22,22 +22,26 @@ const PlanFormatVersion = "1.0"
 //	    {"address": "service_account.user[\"alice@acme.com\"]",
 //	     "kind": "api" | "service_account" | "iam_policy" | "service_account_key" | "local_file"
 //	           | "workload_identity_pool" | "workload_identity_pool_provider"
-//	           | "bigquery_dataset" | "logging_sink" | "bigquery_dataset_access",
+//	           | "bigquery_dataset" | "logging_sink" | "bigquery_dataset_access" | "user",
 //	     "action": "create" | "update" | "delete" | "no-op",
 //	     "reason": "...",                   // optional
 //	     "before": {...} | null,            // null: does not exist before
 //	     "after":  {...} | null,            // null: does not exist after
+//	     "offboard": true,                  // optional: an identity offboarded (SPEC §7.2)
 //	     "delta": {                          // iam_policy only
 //	       "add":    [{"role", "member", "why"}],
 //	       "remove": [{"role", "member", "why"}],
 //	       "audit_logs_add": [{"service", "log_type"}],
 //	       "untouched": [{"role", "members", "condition": {"title", "description", "expression"}}]}}
 //	  ],
-//	  "warnings": ["..."]
+//	  "warnings": ["..."],
+//	  "info": ["..."]                       // optional: notes needing no action
 //	}
 //
 // before/after by kind: api {service, enabled}; service_account {email,
-// account_id, display_name, unique_id, users}; iam_policy {bindings: [{role,
+// account_id, display_name, unique_id, users, description, disabled,
+// ownership (owned | legacy | adopted | foreign)}; user {user} (oauth
+// offboarding); iam_policy {bindings: [{role,
 // members, condition}], audit_configs: [{service, log_types}]} restricted to
 // the roles and services fedctl manages there; service_account_key and
 // local_file {path, mode}; workload_identity_pool {name, state, disabled,
@@ -58,6 +62,8 @@ type PlanJSON struct {
 	Changes       []*Change `json:"changes"`
 	Warnings      []string  `json:"warnings"`
 	Preflight     []Finding `json:"preflight"`
+	// Info: notes needing no action from this plan (added in 1.1).
+	Info []string `json:"info,omitempty"`
 }
 
 // JSON returns the plan's JSON document.
@@ -73,6 +79,7 @@ func (p *Plan) JSON() *PlanJSON {
 		Changes:       p.Changes,
 		Warnings:      p.Warnings,
 		Preflight:     p.Preflight,
+		Info:          p.Info,
 	}
 	if doc.Preflight == nil {
 		doc.Preflight = []Finding{}

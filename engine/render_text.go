@@ -21,6 +21,9 @@ const (
 // streams say so).
 func RenderText(w io.Writer, p *Plan, cs *iostreams.ColorScheme) error {
 	tw := &errWriter{w: w}
+	for _, n := range p.Info {
+		tw.printf("%s\n", cs.Gray("note: "+n))
+	}
 	if !p.HasChanges() {
 		for _, warn := range p.Warnings {
 			tw.printf("%s %s\n", cs.WarningIcon(), warn)

@@ -63,8 +63,16 @@ func desiredSink(cfg *config.Config) (*audit.SinkSpec, error) {
 	if err != nil {
 		return nil, err
 	}
+	mode := cfg.Mode
+	if mode == "" {
+		mode = config.DefaultMode
+	}
+	desc, err := Mark{Federation: cfg.FederationName(), Mode: mode, Kind: MarkSink}.Describe(audit.DefaultSinkDescription+".", maxSADescription)
+	if err != nil {
+		return nil, err
+	}
 	return &audit.SinkSpec{Project: cfg.Project, Name: s.Name, Dataset: s.Dataset, Location: s.Location,
-		Filter: audit.SinkFilter(cfg.Project, fed)}, nil
+		Filter: audit.SinkFilter(cfg.Project, fed), Description: desc}, nil
 }
 
 // DatasetState is a bigquery_dataset change's state.
@@ -222,7 +230,17 @@ func dataAccessLogsOn(d *Desired, live *Live) bool {
 func sinkTeardownChanges(d *Desired, live *Live) []*Change {
 	s := d.Sink
 	sc := &Change{Address: sinkAddress(s.Name), Kind: KindLoggingSink, Action: ActionNoop}
+	m, marked := Mark{}, false
+	if live.Sink != nil {
+		m, marked = ParseMark(live.Sink.Description)
+	}
 	switch {
+	case live.Sink != nil && !(marked && m.Federation == d.Name) && !(live.Sink.Description == audit.DefaultSinkDescription && d.Name == config.DefaultName):
+		// Adopted (or another federation's): never deleted (SPEC §7.1).
+		sc.Before, sc.After, sc.Reason = sinkState(s, live.Sink), sinkState(s, live.Sink), AdoptedReason
+		if marked {
+			sc.Reason = "federation " + m.Federation + "'s: left alone"
+		}
 	case live.Sink != nil:
 		sc.Action, sc.Before = ActionDelete, sinkState(s, live.Sink)
 		sc.Reason = "stops the export; dataset " + s.Dataset + " is " + DatasetKeptReason

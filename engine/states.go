@@ -22,6 +22,13 @@ type ServiceAccountState struct {
 	DisplayName string   `json:"display_name,omitempty"`
 	UniqueID    string   `json:"unique_id,omitempty"`
 	Users       []string `json:"users,omitempty"`
+	// Description carries the ownership mark (SPEC §7.1).
+	Description string `json:"description,omitempty"`
+	// Disabled: offboarded (SPEC §7.2).
+	Disabled bool `json:"disabled,omitempty"`
+	// Ownership: owned, legacy (made by an earlier fedctl), adopted
+	// (existed before fedctl: bindings only); "" for one to create.
+	Ownership Ownership `json:"ownership,omitempty"`
 }
 
 // PolicyState is an iam_policy change's state, limited to what fedctl

@@ -215,13 +215,27 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 			} else {
 				apis = append(apis, s)
 			}
-		case KindServiceAccount:
+		case KindServiceAccount, KindUser:
 			sa := sas[c.Address]
-			if c.Action == ActionDelete {
+			if o := d.Offboard(c.Address); c.Offboard && o != nil {
+				// Disabled at once (SPEC §7.2); deleted (--delete) once
+				// the policy edits removing it are written.
+				s := e.offboardStep(c, o)
+				s.needs = []fact{apiFact(iamAPI)}
+				accounts = append(accounts, s)
+				continue
+			}
+			switch c.Action {
+			case ActionDelete:
 				s := e.deleteSAStep(c, sa)
 				s.needs = []fact{apiFact(iamAPI)}
 				accounts = append(accounts, s) // needs: once every policy is known
-			} else {
+			case ActionUpdate:
+				// Re-enabled and re-marked before anything binds it.
+				s := e.updateSAStep(c, live, sa)
+				s.needs, s.provides = []fact{apiFact(iamAPI)}, []fact{saFact(sa.Email)}
+				accounts = append(accounts, s)
+			default:
 				s := e.createSAStep(c, d.Project, sa)
 				s.needs, s.provides = []fact{apiFact(iamAPI)}, []fact{saFact(sa.Email)}
 				accounts = append(accounts, s)
@@ -315,12 +329,23 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 	// Deletions wait for the policy edits that remove their members: an
 	// account's, and the provider's for its principal set.
 	for i := range accounts {
-		if accounts[i].changes[0].Action != ActionDelete {
+		c := accounts[i].changes[0]
+		if c.Action != ActionDelete {
 			continue
 		}
-		member := ServiceAccountMember(sas[accounts[i].changes[0].Address].Email)
+		var email string
+		if o := d.Offboard(c.Address); c.Offboard && o != nil {
+			if !o.Delete {
+				continue // a disable needs no policy edit first
+			}
+			email = o.Email
+		} else if sa := sas[c.Address]; sa != nil {
+			email = sa.Email
+		}
+		member := ServiceAccountMember(email)
 		for _, t := range d.PolicyTargets() {
-			if slices.ContainsFunc(d.MembershipsOf(t), func(m Membership) bool { return m.Member == member }) {
+			if slices.ContainsFunc(d.MembershipsOf(t), func(m Membership) bool { return m.Member == member }) ||
+				slices.ContainsFunc(d.RemovalsOf(t), func(r Removal) bool { return r.Member == member }) {
 				accounts[i].needs = append(accounts[i].needs, policyFact(t))
 			}
 		}

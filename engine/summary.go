@@ -67,6 +67,10 @@ type HoopSummary struct {
 	Notes       []string `json:"notes"`
 }
 
+// HoopSummaryFor is the Hoop block for d (nil without --hoop-policy), for a
+// setup with nothing to apply that still owes the operator the commands.
+func HoopSummaryFor(d *Desired) *HoopSummary { return newHoopSummary(d) }
+
 func newHoopSummary(d *Desired) *HoopSummary {
 	if d.HoopPolicyFile == "" || hoopProvider(d) == "" {
 		return nil
@@ -75,6 +79,9 @@ func newHoopSummary(d *Desired) *HoopSummary {
 	h.SetCommand, h.TestCommand = HoopCommands(d)
 	if h.Provider == HoopProviderIAM {
 		h.Notes = append(h.Notes, HoopKeyNotice)
+		if d.AdminKeyFile == "" && d.Admin != nil {
+			h.Notes = append(h.Notes, "No key was written: rerun setup with --admin-key-file ADMIN_KEY.json (mode 0600) to create the one Hoop needs.")
+		}
 	} else {
 		h.Notes = append(h.Notes, "--credentials-file is your OAuth client's JSON with client_id and client_secret; each user then connects their Google account once in Hoop.")
 	}
@@ -200,13 +207,7 @@ func RenderSummaryText(w io.Writer, s *Summary, cs *iostreams.ColorScheme) error
 		}
 	}
 	if h := s.Hoop; h != nil {
-		tw.printf("\n%s\n", cs.Bold("Hoop ("+h.Provider+")"))
-		tw.printf("  policy file: %s\n", h.PolicyFile)
-		tw.printf("  install it:  %s\n", h.SetCommand)
-		tw.printf("  dry-run it:  %s\n", h.TestCommand)
-		for _, n := range h.Notes {
-			tw.printf("  %s\n", n)
-		}
+		renderHoop(tw, h, cs)
 	}
 	if w := s.WIF; w != nil {
 		RenderWIFOutputs(tw, w, cs)
@@ -227,5 +228,22 @@ func RenderSummaryText(w io.Writer, s *Summary, cs *iostreams.ColorScheme) error
 	if s.AuditSink != nil {
 		renderSinkSummary(tw, s.AuditSink, cs.Bold)
 	}
+	return tw.err
+}
+
+func renderHoop(tw *errWriter, h *HoopSummary, cs *iostreams.ColorScheme) {
+	tw.printf("\n%s\n", cs.Bold("Hoop ("+h.Provider+")"))
+	tw.printf("  policy file: %s\n", h.PolicyFile)
+	tw.printf("  install it:  %s\n", h.SetCommand)
+	tw.printf("  dry-run it:  %s\n", h.TestCommand)
+	for _, n := range h.Notes {
+		tw.printf("  %s\n", n)
+	}
+}
+
+// RenderHoopSummaryTo writes the Hoop block alone.
+func RenderHoopSummaryTo(w io.Writer, h *HoopSummary, cs *iostreams.ColorScheme) error {
+	tw := &errWriter{w: w}
+	renderHoop(tw, h, cs)
 	return tw.err
 }

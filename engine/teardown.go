@@ -32,11 +32,41 @@ func diffTeardown(d *Desired, live *Live) *Plan {
 	if live.ServiceAccountsUnknown {
 		p.Warnings = append(p.Warnings, "The IAM API is disabled, so service accounts could not be listed or deleted; only policy members are removed.")
 	}
+	// Only what the federation owns is deleted (SPEC §7.1); an adopted SA
+	// keeps existing, and loses only the bindings the federation owns.
 	deleted := map[string]bool{}
+	owners := map[string]Ownership{}
 	for _, sa := range d.ServiceAccounts {
-		if live.Exists(sa.Email) {
-			deleted[lower(sa.Email)] = true
+		l := live.ServiceAccounts[lower(sa.Email)]
+		if l == nil {
+			continue
 		}
+		o, _, why := ownerOf(d.Name, l, sa)
+		owners[lower(sa.Email)] = o
+		switch o {
+		case Owned, Legacy:
+			deleted[lower(sa.Email)] = true
+		case Foreign:
+			p.Warnings = append(p.Warnings, why+": left alone, with its bindings.")
+		}
+	}
+	for _, o := range d.Offboards {
+		deleted[lower(o.Email)] = true
+	}
+	var kept []string
+	for _, m := range d.Memberships {
+		// A binding is the federation's when its member is: an SA it
+		// owns, its verifier, its federated principals, its oauth users.
+		if strings.HasPrefix(m.Member, "serviceAccount:") && !deleted[lower(memberEmail(m.Member))] {
+			if m.Target.Type == TargetProject || m.Role != RoleTokenCreator {
+				kept = append(kept, m.Role+" for "+m.Member)
+			}
+			continue
+		}
+		d.Removals = append(d.Removals, Removal{Target: m.Target, Member: m.Member, Roles: []string{m.Role}, Why: m.Why})
+	}
+	if len(kept) > 0 {
+		p.Warnings = append(p.Warnings, "Left in place (their members are adopted service accounts, which other federations may share): "+strings.Join(kept, "; ")+".")
 	}
 
 	for _, t := range d.PolicyTargets() {
@@ -49,15 +79,23 @@ func diffTeardown(d *Desired, live *Live) *Plan {
 
 	sas := slices.Clone(d.ServiceAccounts)
 	slices.Reverse(sas) // users first, the admin last
+	p.Changes = append(p.Changes, offboardChanges(d, live)...)
 	for _, sa := range sas {
 		st := saState(sa, live)
+		st.Ownership = owners[lower(sa.Email)]
 		c := &Change{Address: sa.Address, Kind: KindServiceAccount, Action: ActionNoop}
-		if deleted[lower(sa.Email)] {
+		switch {
+		case deleted[lower(sa.Email)]:
 			c.Action, c.Before = ActionDelete, st
 			if foreign := foreignMembers(d, live, sa.Email); len(foreign) > 0 {
 				p.Warnings = append(p.Warnings, fmt.Sprintf("%s carries grants fedctl did not make (%s); they are deleted with it.", sa.Email, strings.Join(foreign, ", ")))
 			}
-		} else {
+		case live.Exists(sa.Email):
+			c.Before, c.After, c.Reason = st, st, AdoptedReason
+			if st.Ownership == Foreign {
+				c.Reason = "another federation's: left alone"
+			}
+		default:
 			c.Reason = "does not exist"
 		}
 		p.Changes = append(p.Changes, c)

@@ -44,7 +44,10 @@ type WIFSpec struct {
 	PoolName           string // projects/N/locations/global/workloadIdentityPools/P
 	ProviderName       string
 	PoolDisplayName    string // "" = not managed
-	Provider           gcp.WorkloadIdentityProvider
+	// PoolDescription carries the ownership mark (SPEC §7.1), written when
+	// fedctl creates the pool; the provider's is Provider.Description.
+	PoolDescription string
+	Provider        gcp.WorkloadIdentityProvider
 	// Member is who may federate: principalSet://… or principal://….
 	Member string
 	// Target is the target SA (nil with Direct).
@@ -109,7 +112,7 @@ func PreflightWIF(cfg *config.Config, allow WIFAllow) (warnings []string, err er
 }
 
 // buildWIF fills the desired state of wif mode; it needs the project number.
-func (d *Desired) buildWIF(cfg *config.Config) error {
+func (d *Desired) buildWIF(cfg *config.Config) (err error) {
 	if d.ProjectNumber == "" {
 		return errors.New("wif mode needs the project number (read it first)")
 	}
@@ -128,6 +131,14 @@ func (d *Desired) buildWIF(cfg *config.Config) error {
 		Audience: w.Audience(d.ProjectNumber),
 	}
 	d.WIF = spec
+	pm := Mark{Federation: d.Name, Mode: d.Mode, Kind: MarkPool}
+	if spec.PoolDescription, err = pm.Describe("", maxSADescription); err != nil {
+		return err
+	}
+	vm := Mark{Federation: d.Name, Mode: d.Mode, Kind: MarkProvider}
+	if spec.Provider.Description, err = vm.Describe("", maxSADescription); err != nil {
+		return err
+	}
 	project := ProjectTarget(d.Project)
 	if w.Direct {
 		for _, role := range d.Roles {
@@ -139,7 +150,9 @@ func (d *Desired) buildWIF(cfg *config.Config) error {
 	spec.Target = &ServiceAccountSpec{
 		Address: "service_account.target", Kind: SATarget, AccountID: w.ServiceAccount, Email: email,
 		DisplayName: "fedctl wif target",
-		Description: "BigQuery identity of workloads federated through " + w.Pool.ID + "/" + w.Provider.ID + " (fedctl, wif mode).",
+	}
+	if err := d.describe(spec.Target, "BigQuery identity of workloads federated through "+w.Pool.ID+"/"+w.Provider.ID+".", Mark{Kind: MarkTarget}); err != nil {
+		return err
 	}
 	d.ServiceAccounts = append(d.ServiceAccounts, spec.Target)
 	for _, role := range d.Roles {
@@ -289,10 +302,16 @@ func providerDrift(live, want *gcp.WorkloadIdentityProvider) []string {
 // wifTeardownChanges soft-deletes the provider and the pool (active ones).
 func wifTeardownChanges(d *Desired, live *Live) []*Change {
 	s := d.WIF
+	owned := func(desc string) bool {
+		m, ok := ParseMark(desc)
+		return ok && m.Federation == d.Name
+	}
 	vc := &Change{Address: providerAddress(s), Kind: KindWIFProvider, Action: ActionNoop}
 	if lv := live.Provider; lv != nil {
 		vc.Before = providerState(lv, lv.Name, lv.State)
-		if lv.State != gcp.StateDeleted {
+		if !owned(lv.Description) {
+			vc.After, vc.Reason = vc.Before, AdoptedReason
+		} else if lv.State != gcp.StateDeleted {
 			vc.Action, vc.Reason = ActionDelete, "soft-deleted: restorable for 30 days"
 			vc.After = providerState(lv, lv.Name, gcp.StateDeleted)
 		} else {
@@ -304,7 +323,9 @@ func wifTeardownChanges(d *Desired, live *Live) []*Change {
 	pc := &Change{Address: poolAddress(s.PoolID), Kind: KindWIFPool, Action: ActionNoop}
 	if lp := live.Pool; lp != nil {
 		pc.Before = poolState(lp)
-		if lp.State != gcp.StateDeleted {
+		if !owned(lp.Description) {
+			pc.After, pc.Reason = pc.Before, AdoptedReason
+		} else if lp.State != gcp.StateDeleted {
 			after := *pc.Before.(*PoolState)
 			after.State = gcp.StateDeleted
 			pc.Action, pc.Reason, pc.After = ActionDelete, "soft-deleted: restorable for 30 days", &after
@@ -348,7 +369,7 @@ func (e *Engine) readWIF(ctx context.Context, s *WIFSpec, live *Live) error {
 func (e *Engine) poolStep(c *Change, d *Desired) step {
 	s := d.WIF
 	return step{name: verbFor(c.Action) + c.Address, changes: []*Change{c}, run: func(ctx context.Context) error {
-		want := &gcp.WorkloadIdentityPool{DisplayName: s.PoolDisplayName}
+		want := &gcp.WorkloadIdentityPool{DisplayName: s.PoolDisplayName, Description: s.PoolDescription}
 		if c.Action == ActionCreate {
 			err := e.c.CreatePool(ctx, d.Project, s.PoolID, want)
 			if !gcp.IsAlreadyExists(err) {
@@ -442,6 +463,13 @@ type WIFOutputs struct {
 	Audience       string `json:"audience"`
 	Member         string `json:"member"`
 	CredConfigFile string `json:"cred_config_file,omitempty"`
+	// Project is the project ID (a workflow's bq commands name it).
+	Project string `json:"project_id"`
+	// GitHub: the provider trusts GitHub Actions' issuer; GitHubActions is
+	// then the YAML a job needs (permissions and the auth step).
+	GitHub        bool   `json:"-"`
+	GitHubActions string `json:"github_actions,omitempty"`
+	WorkflowFile  string `json:"workflow_file,omitempty"`
 }
 
 // WIFOutputs returns the wif values of a plan's desired state (nil in other
@@ -453,6 +481,11 @@ func (d *Desired) WIFOutputs() *WIFOutputs {
 	out := &WIFOutputs{ProjectNumber: d.ProjectNumber, Provider: d.WIF.ProviderName, Audience: d.WIF.Audience, Member: d.WIF.Member}
 	if d.WIF.Target != nil {
 		out.ServiceAccount = d.WIF.Target.Email
+	}
+	out.Project = d.Project
+	if d.WIF.Provider.IssuerURI == wif.GitHubIssuerURI {
+		out.GitHub = true
+		out.GitHubActions = string(wif.GitHubJobSnippet(out.Provider, out.ServiceAccount))
 	}
 	return out
 }
@@ -470,6 +503,16 @@ func RenderWIFOutputs(tw *errWriter, w *WIFOutputs, cs *iostreams.ColorScheme) {
 	tw.printf("  audience:        %s\n", w.Audience)
 	if w.CredConfigFile != "" {
 		tw.printf("  credential file: %s\n", w.CredConfigFile)
+	}
+	if w.WorkflowFile != "" {
+		tw.printf("  workflow file:   %s\n", w.WorkflowFile)
+	}
+	if w.GitHubActions != "" {
+		tw.printf("\n%s\n", cs.Bold("GitHub Actions (add to the job that queries BigQuery)"))
+		for _, line := range strings.SplitAfter(strings.TrimRight(w.GitHubActions, "\n"), "\n") {
+			tw.printf("  %s", line)
+		}
+		tw.printf("\n")
 	}
 }
 

@@ -266,3 +266,13 @@ func applyChange(ctx context.Context, c *gcp.Client, ch *engine.Change) error {
 	}
 	return fmt.Errorf("%s: cannot apply a %s change", ch.Address, ch.Kind)
 }
+
+// PruneCommand is the command that removes the keys of sas (emails).
+func PruneCommand(project string, sas []string) string {
+	var b strings.Builder
+	b.WriteString("fedctl keys prune --project " + project)
+	for _, sa := range sas {
+		b.WriteString(" --sa " + sa)
+	}
+	return b.String()
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/internal/fixhint"
 )
 
 // The exact commands a row's Fix names. gcloud flags are spelled out in
@@ -46,35 +47,63 @@ func (r *runner) setupCommand(user string) string {
 	if r.opts.SetupCommand != "" {
 		return r.opts.SetupCommand
 	}
-	if src := r.cfg.Source(); src != "" {
-		return "fedctl setup --config " + shellQuote(src)
+	in := r.invocation()
+	if in.Config != "" {
+		return in.Fedctl("setup", true)
 	}
-	cmd := "fedctl setup --project " + r.project
-	if r.cfg.Mode != "" && r.cfg.Mode != config.ModeImpersonation {
-		cmd += " --mode " + string(r.cfg.Mode)
+	var args []string
+	if r.cfg.Mode != "" && r.cfg.Mode != config.ModeImpersonation && !hasFlag(in.Flags, "--mode") {
+		args = append(args, "--mode", string(r.cfg.Mode))
 	}
 	users := r.cfg.Users()
 	if user != "" && !containsFold(users, user) {
 		users = append(append([]string(nil), users...), user)
 	}
 	if len(users) > 0 && r.cfg.Mode != config.ModeWIF {
-		cmd += " --users " + strings.Join(users, ",")
+		args = append(args, "--users", shellQuote(strings.Join(users, ",")))
 	}
-	return cmd
+	return in.Fedctl("setup", true, args...)
 }
 
 func (r *runner) verifyCommand(user, extra string) string {
-	cmd := "fedctl verify --project " + r.project
-	if src := r.cfg.Source(); src != "" {
-		cmd += " --config " + shellQuote(src)
-	}
+	var args []string
 	if user != "" {
-		cmd += " --user " + user
+		args = append(args, "--user", shellQuote(user))
 	}
 	if extra != "" {
-		cmd += " " + extra
+		args = append(args, extra)
 	}
-	return cmd
+	return r.invocation().Fedctl("verify", true, args...)
+}
+
+// invocation is Options.Invocation completed from the configuration.
+func (r *runner) invocation() fixhint.Invocation {
+	in := r.opts.Invocation
+	in.Project = r.project
+	if in.Config == "" {
+		in.Config = r.cfg.Source()
+	}
+	return in
+}
+
+// contextualizeFixes gives every row's fix the invocation's context, once,
+// so that rows written against the plain invocation work when pasted (on
+// the sandbox: fedctl --sandbox, and setup instead of gcloud).
+func (r *runner) contextualizeFixes(rep *Report) {
+	in := r.invocation()
+	setup := r.setupCommand("")
+	for i := range rep.Checks {
+		rep.Checks[i].Fix = in.Contextualize(rep.Checks[i].Fix, setup)
+	}
+}
+
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
 }
 
 func containsFold(list []string, s string) bool {
@@ -87,14 +116,7 @@ func containsFold(list []string, s string) bool {
 }
 
 // shellQuote quotes s for POSIX shells when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+func shellQuote(s string) string { return fixhint.Quote(s) }
 
 // ShellQuote is shellQuote for cmd's export lines.
 func ShellQuote(s string) string { return shellQuote(s) }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/internal/fixhint"
 )
 
 // Defaults for Options.
@@ -48,6 +49,10 @@ type Options struct {
 	// configuration, used in fixes ("fedctl setup --config federation.yaml").
 	// Empty: derived from the configuration.
 	SetupCommand string
+	// Invocation is how fedctl was run (--sandbox, --config, the
+	// federation flags): every fedctl command in a fix repeats it, so that
+	// the fix works when pasted.
+	Invocation fixhint.Invocation
 	// Preflight are the per-user problems config.Validate found (illegal or
 	// colliding SA IDs, Problem.User set): they become those users'
 	// template rows instead of stopping the whole run.

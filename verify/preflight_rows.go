@@ -173,3 +173,9 @@ func (r *runner) retryPropagation(ctx context.Context, waited *time.Duration, fn
 	}
 	return err
 }
+
+func init() {
+	titles[CheckQueryPermission] = "roles can query"
+	titles[CheckPolicySize] = "policy size"
+	titles[CheckPrivilegedRoles] = "privileged roles"
+}

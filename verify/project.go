@@ -118,6 +118,11 @@ func (r *runner) saChecks(sa string) []Check {
 	case len(f.keys) == 0:
 		out = append(out, row(keysName, Pass, "no user-managed keys", ""))
 	default:
+		if r.cfg.Mode == config.ModeWIF {
+			seen, fix := targetKeysRow(r.project, sa, len(f.keys))
+			out = append(out, row(keysName, Warn, seen, fix))
+			break
+		}
 		seen := fmt.Sprintf("%d user-managed key(s): keys defeat keyless (anyone holding one is %s)", len(f.keys), sa)
 		if r.opts.AdminKey != nil && r.cfg.Mode != config.ModeWIF {
 			seen += "; --admin-key-file is one of them (a gateway needs it; keep it only there)"

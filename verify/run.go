@@ -70,6 +70,11 @@ func Run(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Options) (
 	}
 	// The project reads run beside the first users' mints.
 	go r.facts.load(ctx, r.cfg.RequiredAPIs(), r.serviceAccountUnderTest())
+	// So do the key listings of the users' SAs (SPEC §7.6).
+	var idKeys *identityKeys
+	if mints {
+		idKeys = r.startIdentityKeys(ctx, users)
+	}
 
 	var userChecks []Check
 	switch r.cfg.Mode {
@@ -103,7 +108,12 @@ func Run(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Options) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	rep.Checks = append(append(r.projectChecks(ctx), r.preflightRows(ctx)...), userChecks...)
+	projChecks := append(r.projectChecks(ctx), r.preflightRows(ctx)...)
+	if idKeys != nil {
+		projChecks = append(projChecks, idKeys.check(r.project))
+	}
+	rep.Checks = append(projChecks, userChecks...)
+	r.contextualizeFixes(rep)
 	rep.summarize()
 	return rep, nil
 }

@@ -304,7 +304,7 @@ func (u *userRun) explainDenied(ctx context.Context, e *gcp.Error, missing, admi
 func (u *userRun) cannotDelegate(note string) {
 	r := u.r
 	set(&u.mint, Skip, fmt.Sprintf("cannot mint as the admin keylessly: you (the operator) lack Token Creator on %s%s", r.admin, note),
-		fmt.Sprintf("fedctl setup --project %s --verifier user:YOU (or verify with --admin-key-file FILE)", r.project))
+		r.setupCommand(u.email)+" --verifier user:YOU (or verify with --admin-key-file FILE)")
 	set(&u.probe, Skip, "no token to query with: "+u.mint.Seen, "")
 }
 

@@ -234,7 +234,7 @@ func TestOperatorCannotDelegate(t *testing.T) {
 	rep, err := Run(context.Background(), carol, w.cfg, o)
 	must(t, err)
 	m := wantRow(t, rep, CheckMint, "alice@acme.com", Skip, "you (the operator) lack Token Creator on "+w.admin())
-	if !strings.Contains(m.Fix, "fedctl setup --project demo-project --verifier user:YOU") {
+	if !strings.Contains(m.Fix, "fedctl setup --project demo-project --users alice@acme.com --verifier user:YOU") {
 		t.Errorf("fix = %q", m.Fix)
 	}
 	wantRow(t, rep, CheckTokenCreator, "alice@acme.com", Pass) // the static rows still run

@@ -147,16 +147,22 @@ func (r *runner) wifTokenChecks(ctx context.Context, projectNumber string) []Che
 	default:
 		add(CheckWIFMapping, Pass, attrs, "")
 	}
+	refused := res.Subject != "" && !res.Admitted
 	if res.Subject != "" {
 		if res.Admitted {
 			add(CheckWIFAdmits, Pass, "admitted by "+orDash(w.Provider.AttributeCondition), "")
 		} else {
+			// A token of another tenant refused is the federation working:
+			// say so, and suggest nothing that would let it in.
 			localOK = false
-			add(CheckWIFAdmits, Fail, res.Reason, "check the claim values the condition pins (or the condition itself)")
+			add(CheckWIFAdmits, Fail, res.Reason+": the federation is working, the condition keeps out tokens without the values it pins",
+				"nothing to change if this token is not one of yours; if it is, issue it from the tenant the condition pins")
 		}
 	}
 	member := w.Member(projectNumber)
-	if matched := wif.MatchingMembers([]string{member}, projectNumber, w.Pool.ID, res.Attributes); len(matched) > 0 {
+	if refused {
+		add(CheckWIFBinding, Skip, "not evaluated: refused by the condition", "")
+	} else if matched := wif.MatchingMembers([]string{member}, projectNumber, w.Pool.ID, res.Attributes); len(matched) > 0 {
 		add(CheckWIFBinding, Pass, member+" names this identity (as "+wif.Principal(projectNumber, w.Pool.ID, res.Subject)+")", "")
 	} else {
 		localOK = false
@@ -166,6 +172,10 @@ func (r *runner) wifTokenChecks(ctx context.Context, projectNumber string) []Che
 
 	if raw == "" {
 		return out // claims only: nothing to exchange
+	}
+	if refused {
+		add(CheckWIFSTS, Skip, "not exchanged: refused by the condition", "")
+		return out
 	}
 	if !localOK {
 		add(CheckWIFSTS, Skip, "the local checks above already fail", "fix them first")

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/fedctl/fedctl/config"
@@ -139,4 +140,23 @@ func TestWIFVerifyClaimsOnlyAndBadCondition(t *testing.T) {
 	w.cfg.WIF.Provider.AttributeCondition = "attribute.repo == 'x'"
 	rep = w.run(w.opts())
 	wantRow(t, rep, CheckWIFCondition, "demo-oidc", Fail, "attribute.repo is not mapped")
+}
+
+// A token the condition refuses (another tenant's) is the federation
+// working: the table says so and no row suggests widening trust (a
+// --principal for the foreign subject, a new condition, a forced risk).
+func TestWIFConditionRefusalSuggestsNothingWider(t *testing.T) {
+	w := wifWorld(t, false)
+	o := w.opts()
+	o.SubjectToken, o.SubjectTokenSource = w.subjectToken("evil"), "evil.jwt"
+	rep := w.run(o)
+	wantRow(t, rep, CheckWIFAdmits, "evil.jwt", Fail, "returned false", "the federation is working")
+	wantRow(t, rep, CheckWIFBinding, "evil.jwt", Skip, "refused by the condition")
+	for _, c := range rep.Checks {
+		for _, bad := range []string{"--principal", "--attribute-condition", "--allow-", "add-iam-policy-binding", "fedctl setup"} {
+			if strings.Contains(c.Fix, bad) {
+				t.Errorf("%s %s suggests widening trust: %s", c.Name, c.Subject, c.Fix)
+			}
+		}
+	}
 }

@@ -40,7 +40,7 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 		}
 		info, err := s.backend.Project(ctx, v, cfg.RequiredAPIs())
 		if err != nil {
-			fmt.Fprintf(w, "Cannot read project %s: %s\nFix: %s\n", v, errorLine(err), fixFor(err, v))
+			fmt.Fprintf(w, "Cannot read project %s: %s\nFix: %s\n", v, errorLine(err), s.fixFor(err, v))
 			continue
 		}
 		cfg.Project = v
@@ -99,7 +99,7 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 		if err := cfg.Validate(); errors.As(err, &pe) {
 			fmt.Fprintln(w, "Please fix these:")
 			for _, pr := range pe.Problems {
-				fmt.Fprintln(w, "  "+pr.String())
+				fmt.Fprintln(w, "  "+problemText(pr))
 			}
 			continue
 		}
@@ -162,7 +162,7 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 				if err := writeConfig(cfg, path); err != nil {
 					fmt.Fprintln(w, "Cannot write it:", err)
 				} else {
-					fmt.Fprintf(w, "Saved. Replay with: fedctl setup --config %s --yes\n", path)
+					fmt.Fprintf(w, "Saved. Replay with: %s\n", s.replayCommand(path))
 				}
 				continue
 			default:
@@ -170,6 +170,16 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 				return cmdutil.Silence(cmdutil.ErrCancel)
 			}
 			break
+		}
+		if users := offboarded(plan); len(users) > 0 {
+			ok, err := p.yesNo(fmt.Sprintf("This also offboards %s: their service accounts are disabled at once and their bindings removed. Offboard them?", strings.Join(users, ", ")), false)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				fmt.Fprintln(w, "Aborted: nothing was changed.")
+				return cmdutil.Silence(cmdutil.ErrCancel)
+			}
 		}
 
 		// 6. Apply.
@@ -256,7 +266,7 @@ func askIdentities(p *prompter, s *session) error {
 			}
 			fmt.Fprintf(w, "  %s gets %s\n", u, email)
 		}
-		b, err := p.yesNo("Use Pattern B (Token Creator on the whole project)? "+engine.PatternBWarning, cfg.Impersonation.Grant == config.GrantProject)
+		b, err := p.yesNo("Use Pattern B (Token Creator on the whole project)? "+patternBWarning, cfg.Impersonation.Grant == config.GrantProject)
 		if err != nil {
 			return err
 		}

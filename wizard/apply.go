@@ -314,7 +314,7 @@ func (a *applyScreen) rowsView() string {
 				continue
 			}
 			b.WriteString("      " + indentLines(styleLines(st.Error, wrap(errorLine(r.err), a.width-6)), "      ") + "\n")
-			b.WriteString("      " + indentLines(styleLines(st.Muted, wrap("fix: "+fixFor(r.err, a.s.cfg.Project), a.width-6)), "      ") + "\n")
+			b.WriteString("      " + indentLines(styleLines(st.Muted, wrap("fix: "+a.s.fixFor(r.err, a.s.cfg.Project), a.width-6)), "      ") + "\n")
 		}
 	}
 	return b.String()

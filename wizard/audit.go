@@ -220,7 +220,7 @@ func (sc *auditScreen) view() string {
 			cur = st.Cursor.Render(markFocus + " ")
 		}
 		b.WriteString(cur + st.Label.Render("Verifier ") + sc.inputs[3].View() + "\n")
-		b.WriteString(para(st.Muted, "      ", "Who may run the verification keylessly: Token Creator on the admin SA for this one member, shown in the plan (SPEC §3). Use your own account; leave it empty to verify with --admin-key-file instead.", sc.width))
+		b.WriteString(para(st.Muted, "      ", "Who may run the verification keylessly: Token Creator on the admin SA for this one member, shown in the plan. Use your own account; leave it empty to verify with --admin-key-file instead.", sc.width))
 		if v := strings.TrimSpace(sc.inputs[3].Value()); v != "" {
 			if err := config.CheckMember(v); err != nil {
 				b.WriteString(para(st.Error, "      ", markFail+" "+err.Error(), sc.width))

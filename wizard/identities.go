@@ -13,7 +13,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/fedctl/fedctl/config"
-	"github.com/fedctl/fedctl/engine"
 )
 
 // field is a focusable part of the Identities screen.
@@ -324,7 +323,7 @@ func (sc *identitiesScreen) view() string {
 		b.WriteString(sc.previewView(cfg, entries))
 		b.WriteString("\n" + label(fieldGrant, "Token Creator") + "  " + sc.grantView() + "\n")
 		if sc.grant == config.GrantProject {
-			b.WriteString("    " + indentLines(styleLines(st.Warn, wrap(markWarn+" "+engine.PatternBWarning, sc.width-4)), "    ") + "\n")
+			b.WriteString("    " + indentLines(styleLines(st.Warn, wrap(markWarn+" "+patternBWarning, sc.width-4)), "    ") + "\n")
 		}
 	} else {
 		b.WriteString(sc.oauthPreview(entries))
@@ -334,7 +333,7 @@ func (sc *identitiesScreen) view() string {
 	if len(sc.problems) > 0 {
 		b.WriteString("\n" + st.Error.Render(fmt.Sprintf("%s %d problem(s) to fix before continuing:", markFail, len(sc.problems))) + "\n")
 		for _, p := range sc.problems {
-			b.WriteString("  " + indentLines(styleLines(st.Error, wrap(p.String(), sc.width-2)), "  ") + "\n")
+			b.WriteString("  " + indentLines(styleLines(st.Error, wrap(problemText(p), sc.width-2)), "  ") + "\n")
 		}
 	}
 	return b.String()

@@ -38,6 +38,9 @@ type planScreen struct {
 
 	// confirm is the typed "yes" before applying, when open.
 	confirm *typedConfirm
+	// offboardAsked: the apply was confirmed and the offboarding's own
+	// confirmation is open (SPEC §7.2: disabling someone is asked apart).
+	offboardAsked bool
 }
 
 type planMsg struct {
@@ -68,7 +71,7 @@ func (p *planScreen) setSize(w, h int) {
 func (p *planScreen) enter() tea.Cmd {
 	p.seq++
 	seq, cfg := p.seq, *p.s.cfg
-	p.loading, p.err, p.s.plan, p.savedNote, p.confirm = true, nil, nil, "", nil
+	p.loading, p.err, p.s.plan, p.savedNote, p.confirm, p.offboardAsked = true, nil, nil, "", nil, false
 	// The scripted path's wif preflight, with the risks the admin forced:
 	// a refused federation is never planned (no API call).
 	if _, err := engine.PreflightWIF(&cfg, p.s.allow); err != nil {
@@ -105,7 +108,7 @@ func (p *planScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		p.save, p.s.savedPath = nil, msg.path
-		p.savedNote = fmt.Sprintf("saved to %s · replay it in a script: fedctl setup --config %s --yes", msg.path, msg.path)
+		p.savedNote = fmt.Sprintf("saved to %s · replay it in a script: %s", msg.path, p.s.replayCommand(msg.path))
 		return nil
 	case spinner.TickMsg:
 		if !p.loading {
@@ -179,10 +182,44 @@ func (p *planScreen) updateConfirm(msg tea.KeyMsg) tea.Cmd {
 	if done {
 		p.confirm = nil
 	}
-	if ok {
-		return goTo(stepApply)
+	if !ok {
+		if done {
+			p.offboardAsked = false
+		}
+		return cmd
 	}
-	return cmd
+	if users := offboarded(p.s.plan); len(users) > 0 && !p.offboardAsked {
+		p.offboardAsked = true
+		p.confirm = newTypedConfirm(fmt.Sprintf("This also OFFBOARDS %d identit%s (%s): their service accounts are disabled at once and their bindings removed. Offboard them?",
+			len(users), map[bool]string{true: "y", false: "ies"}[len(users) == 1], strings.Join(users, ", ")), p.width)
+		return textinput.Blink
+	}
+	return goTo(stepApply)
+}
+
+// offboarded lists who the plan offboards.
+func offboarded(plan *engine.Plan) []string {
+	var out []string
+	if plan == nil {
+		return nil
+	}
+	for _, c := range plan.Changes {
+		if !c.Offboard || c.Action == engine.ActionNoop {
+			continue
+		}
+		if o := plan.Desired().Offboard(c.Address); o != nil {
+			out = append(out, o.User)
+		}
+	}
+	return out
+}
+
+// usersPhrase is "1 user" or "7 users".
+func usersPhrase(n int) string {
+	if n == 1 {
+		return "1 user"
+	}
+	return fmt.Sprintf("%d users", n)
 }
 
 // changesPhrase is "1 change" or "7 changes".
@@ -225,6 +262,7 @@ func (p *planScreen) view() string {
 	st := p.s.styles
 	var b strings.Builder
 	var refused *engine.WIFSafetyError
+	var notOurs *engine.OwnershipError
 	switch {
 	case p.loading:
 		b.WriteString(p.spin.View() + " Reading the live state of " + p.s.cfg.Project + " and planning…\n")
@@ -236,9 +274,18 @@ func (p *planScreen) view() string {
 		}
 		b.WriteString("  " + st.Muted.Render("esc goes back to change the answers") + "\n")
 		return b.String()
+	case p.err != nil && errors.As(p.err, &notOurs):
+		// Another federation's (or another user's) resources: refused
+		// while planning, before any write (SPEC §7.1).
+		b.WriteString(st.Error.Render(markFail+" refused before any write: these belong to someone else") + "\n")
+		for _, pr := range notOurs.Problems {
+			b.WriteString(para(st.Error, "  ", pr, p.width))
+		}
+		b.WriteString("  " + st.Muted.Render("esc goes back to change the answers") + "\n")
+		return b.String()
 	case p.err != nil:
 		b.WriteString(st.Error.Render(markFail+" planning failed: "+errorLine(p.err)) + "\n")
-		b.WriteString("  " + st.Muted.Render(wrap("fix: "+fixFor(p.err, p.s.cfg.Project), p.width-2)) + "\n")
+		b.WriteString("  " + st.Muted.Render(wrap("fix: "+p.s.fixFor(p.err, p.s.cfg.Project), p.width-2)) + "\n")
 		b.WriteString("  " + st.Muted.Render("r plans again · esc goes back to change the answers") + "\n")
 		return b.String()
 	case p.s.plan == nil:
@@ -246,10 +293,18 @@ func (p *planScreen) view() string {
 	}
 	plan := p.s.plan
 	n := plan.Counts()
-	title := fmt.Sprintf("Plan for %s · %s mode · %d users", plan.Project, plan.Mode, len(p.s.cfg.Users()))
+	title := fmt.Sprintf("Plan for %s · %s mode", plan.Project, plan.Mode)
+	if plan.Mode != config.ModeWIF { // wif federates workloads, not a list of users
+		title += " · " + usersPhrase(len(p.s.cfg.Users()))
+	}
 	b.WriteString(st.Title.Render(title) + "   ")
 	if plan.HasChanges() {
-		b.WriteString(st.Add.Render(fmt.Sprintf("+%d to add", n.Add)) + "  " + st.Change.Render(fmt.Sprintf("~%d to change", n.Change)) + "  " + st.Muted.Render(fmt.Sprintf("%d unchanged", n.NoOp)) + "\n\n")
+		b.WriteString(st.Add.Render(fmt.Sprintf("+%d to add", n.Add)) + "  " + st.Change.Render(fmt.Sprintf("~%d to change", n.Change)) + "  ")
+		if n.Destroy > 0 {
+			// Removals in red, with their count (offboarding included).
+			b.WriteString(st.Error.Render(fmt.Sprintf("-%d to remove", n.Destroy)) + "  ")
+		}
+		b.WriteString(st.Muted.Render(fmt.Sprintf("%d unchanged", n.NoOp)) + "\n\n")
 	} else {
 		b.WriteString(st.OK.Render("nothing to change") + "\n\n")
 	}

@@ -151,7 +151,7 @@ func (p *projectScreen) view() string {
 		b.WriteString(p.spin.View() + " Reading project " + id + "…\n")
 	case p.err != nil:
 		b.WriteString(styleLines(st.Error, wrap(markFail+" "+errorLine(p.err), p.width)) + "\n")
-		b.WriteString("  " + indentLines(styleLines(st.Muted, wrap("fix: "+fixFor(p.err, id), p.width-2)), "  ") + "\n")
+		b.WriteString("  " + indentLines(styleLines(st.Muted, wrap("fix: "+p.s.fixFor(p.err, id), p.width-2)), "  ") + "\n")
 		b.WriteString(st.Muted.Render("  Press enter to try again.") + "\n")
 	case p.info != nil:
 		b.WriteString(p.infoView())

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/engine"
+	"github.com/fedctl/fedctl/internal/fixhint"
 	"github.com/fedctl/fedctl/verify"
 )
 
@@ -82,6 +83,8 @@ type session struct {
 	// allow are the wif refusals the admin forced (--allow-unconditioned,
 	// --allow-wildcard, or the force toggles of the wif screens).
 	allow engine.WIFAllow
+	// inv is how fedctl was run, for the fixes (Options.Invocation).
+	inv fixhint.Invocation
 	// onWIFOutputs is Options.WIFOutputs.
 	onWIFOutputs func(*engine.WIFOutputs) error
 	// presetPrincipalSet is the principal set the wif preset suggests (the
@@ -94,7 +97,10 @@ type session struct {
 	applied int
 	// stopped: Ctrl-C interrupted an apply.
 	stopped bool
-	report  *verify.Report
+	// interrupted: Ctrl-C ended the wizard on the finished table (the
+	// record is printed, the exit code is 130).
+	interrupted bool
+	report      *verify.Report
 
 	// bg tracks the apply goroutine, so that Run returns only once Apply
 	// has (nothing is applied after the wizard ends), and final is that

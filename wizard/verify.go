@@ -137,11 +137,13 @@ func untested(rep *verify.Report) int {
 }
 
 // abortOrFinish: Ctrl-C on the last screen ends the wizard as done when
-// the table is there (setup is complete), as aborted while it runs.
+// the table is there (setup is complete: its record is printed), as
+// aborted while it runs; either way Ctrl-C exits 130, as everywhere.
 func abortOrFinish(s *session) tea.Cmd {
 	if s.report == nil {
 		return abort
 	}
+	s.interrupted = true
 	return finish
 }
 
@@ -220,7 +222,7 @@ func (v *verifyScreen) view() string {
 	case v.s.report != nil && untested(v.s.report) > 0:
 		b.WriteString(st.Warn.Render(fmt.Sprintf("%s %d identit(ies) could not be tested: the verdicts say why", markWarn, untested(v.s.report))) + "\n\n")
 	case v.s.report != nil && v.s.cfg.Mode == config.ModeWIF:
-		b.WriteString(para(st.OK, "", markOK+" The federation is in place. `fedctl verify --subject-token-file JWT` tries a workload's token end to end.", v.width) + "\n")
+		b.WriteString(para(st.OK, "", markOK+" The federation is in place. `"+v.s.commandFor("verify", "--subject-token-file", "JWT")+"` tries a workload's token end to end.", v.width) + "\n")
 	case v.s.report != nil:
 		b.WriteString(st.OK.Render(markOK+" Every identity can start a session.") + "\n\n")
 	}

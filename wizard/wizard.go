@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/fedctl/fedctl/cmdutil"
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/engine"
+	"github.com/fedctl/fedctl/internal/fixhint"
 	"github.com/fedctl/fedctl/iostreams"
 	"github.com/fedctl/fedctl/verify"
 )
@@ -40,6 +43,9 @@ type Options struct {
 	// wif federation is in place and verified (cmd writes --cred-config
 	// there, setting CredConfigFile); its error is Run's.
 	WIFOutputs func(*engine.WIFOutputs) error
+	// Invocation is how fedctl was run (--sandbox, --config, the flags),
+	// for the fixes the screens show.
+	Invocation fixhint.Invocation
 	// Now is the clock for running times (default time.Now).
 	Now func() time.Time
 	// ProgramOptions are added to the bubbletea program's (tests).
@@ -74,10 +80,14 @@ func Run(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts Optio
 		if bo.Engine.Concurrency == 0 {
 			bo.Engine.Concurrency = cfg.Concurrency
 		}
-		if cfg.AdminKeyFile != "" && bo.Verify.AdminKey == nil {
-			if key, err := os.ReadFile(cfg.AdminKeyFile); err == nil {
-				bo.Verify.AdminKey, bo.Verify.AdminKeyFile = key, cfg.AdminKeyFile
+		if bo.Verify.AdminKey == nil {
+			// The same Options as setup --yes and verify build.
+			vo, err := verify.OptionsFrom(cfg, verify.From{Invocation: opts.Invocation})
+			if err != nil {
+				return err
 			}
+			vo.Users = nil // set per Verify
+			bo.Verify = vo
 		}
 		backend = NewBackend(client, bo)
 	}
@@ -92,6 +102,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts Optio
 	s.color = ios.ColorEnabled()
 	s.allow = opts.WIFAllow
 	s.onWIFOutputs = opts.WIFOutputs
+	s.inv = opts.Invocation
 	if opts.Accessible || getenv("TERM") == "dumb" {
 		return runAccessible(ctx, s, ios)
 	}
@@ -148,6 +159,15 @@ func newSession(ctx context.Context, cfg *config.Config, backend Backend, now fu
 func finishRun(s *session, outcome Outcome, progErr error, ios *iostreams.IOStreams) error {
 	out, errOut := ios.Out, ios.ErrOut
 	res := s.finalResult()
+	changed := s.applied > 0 || (res != nil && res.Count(engine.OutcomeApplied) > 0)
+	if outcome != OutcomeDone && res != nil {
+		// Steps Ctrl-C stopped in flight failed only because of the stop:
+		// they are "not started", not failures.
+		res = stoppedNotFailed(res)
+		if !changed {
+			res = nil // nothing to report: no summary, no gateway values
+		}
+	}
 	// A wif federation in place (verification ran only after a complete
 	// apply, or a plan with nothing to do): its integration values, and
 	// whatever the caller writes from them.
@@ -164,13 +184,18 @@ func finishRun(s *session, outcome Outcome, progErr error, ios *iostreams.IOStre
 		if sum.WIF != nil && wifOut != nil {
 			sum.WIF.CredConfigFile = wifOut.CredConfigFile
 		}
+		if outcome != OutcomeDone {
+			// An interrupted apply: what was done and what was not, but no
+			// integration values for a federation that is not in place.
+			sum.Gateway, sum.WIF, sum.Hoop, sum.AuditSink, sum.Users = nil, nil, nil, nil, nil
+		}
 		fmt.Fprintln(out)
 		_ = engine.RenderSummaryText(out, sum, ios.ColorScheme())
 	case wifOut != nil:
 		_ = engine.RenderWIFOutputsTo(out, wifOut, ios.ColorScheme())
 	}
 	if s.savedPath != "" {
-		fmt.Fprintf(errOut, "Answers saved to %s (replay: fedctl setup --config %s --yes)\n", s.savedPath, s.savedPath)
+		fmt.Fprintf(errOut, "Answers saved to %s (replay: %s)\n", s.savedPath, s.replayCommand(s.savedPath))
 	}
 	if outcome != OutcomeDone {
 		switch {
@@ -194,10 +219,26 @@ func finishRun(s *session, outcome Outcome, progErr error, ios *iostreams.IOStre
 	if hookErr != nil {
 		return hookErr
 	}
+	if s.interrupted {
+		return cmdutil.Silence(cmdutil.ErrCancel) // Ctrl-C exits 130
+	}
 	if s.report.Failed() {
 		return cmdutil.Silence(&cmdutil.ChecksFailedError{})
 	}
 	return nil
+}
+
+// stoppedNotFailed is res with the steps that failed only because the
+// run was cancelled counted as not started.
+func stoppedNotFailed(res *engine.Result) *engine.Result {
+	cp := *res
+	cp.Outcomes = slices.Clone(res.Outcomes)
+	for i, o := range cp.Outcomes {
+		if o.Status == engine.OutcomeFailed && strings.Contains(o.Error, context.Canceled.Error()) {
+			cp.Outcomes[i].Status, cp.Outcomes[i].Error, cp.Outcomes[i].Cause = engine.OutcomeSkipped, "", ""
+		}
+	}
+	return &cp
 }
 
 // eofReader calls onEOF once when r reports end of input.

@@ -1,0 +1,201 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/engine"
+	"github.com/fedctl/fedctl/keys"
+)
+
+type keysPruneOptions struct {
+	olderThan, unusedFor string
+	sas, keep            []string
+	disableOnly          bool
+	adminKeyFile         string
+	dryRun, yes          bool
+	now                  func() time.Time
+}
+
+func newKeysPruneCmd(f *cmdutil.Factory) *cobra.Command {
+	opts := &keysPruneOptions{now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "prune",
+		Short: "Delete or disable user-managed keys, as a plan you confirm",
+		Long: `Plan the deletion (or, with --disable-only, the disabling) of the
+project's user-managed keys, show it — one "-" per key deleted, "~" per key
+disabled — then apply it after a confirmation, or at once with --yes.
+
+Criteria combine: --older-than keeps younger keys, --unused-for keeps keys
+the audit log shows in use within that time (and keys it cannot vouch for:
+a log that does not reach back that far proves nothing), --sa limits the
+run to some service accounts. Never touched: the keys named by --keep and
+the key of --admin-key-file. A key a gateway uses (the fedctl admin SA's
+key, or one that minted tokens) is called out in the plan.`,
+		Example: `  fedctl keys prune --unused-for 30d
+  fedctl keys prune --sa ci@my-proj.iam.gserviceaccount.com --disable-only --yes
+  fedctl keys prune --admin-key-file admin-key.json --keep 1f3c5d7e9a0b`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runKeysPrune(cmd.Context(), f, opts) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.olderThan, "older-than", "", "Only keys created more than `D` ago (30d, 12h)")
+	fl.StringVar(&opts.unusedFor, "unused-for", "", "Only keys with no use in the audit log for `D` (30d)")
+	fl.StringArrayVar(&opts.sas, "sa", nil, "Only the keys of this service account `EMAIL` (repeatable)")
+	fl.BoolVar(&opts.disableOnly, "disable-only", false, "Disable the keys instead of deleting them (undo: gcloud iam service-accounts keys enable)")
+	fl.StringArrayVar(&opts.keep, "keep", nil, "Never touch this key `ID` (or its first 8+ hex digits; repeatable)")
+	fl.StringVar(&opts.adminKeyFile, "admin-key-file", "", "The gateway's admin key `FILE`: its key is never touched")
+	fl.BoolVar(&opts.dryRun, "dry-run", false, "Show the plan and change nothing")
+	fl.BoolVarP(&opts.yes, "yes", "y", false, "Apply without asking (required when not on a terminal)")
+	return cmd
+}
+
+// keysPruneJSON is prune's one JSON document.
+type keysPruneJSON struct {
+	FormatVersion string           `json:"format_version"`
+	Plan          *engine.PlanJSON `json:"plan"`
+	Apply         *keysApplyJSON   `json:"apply"`
+}
+
+type keysApplyJSON struct {
+	Outcomes []engine.Outcome `json:"outcomes"`
+	Failed   int              `json:"failed"`
+}
+
+func runKeysPrune(ctx context.Context, f *cmdutil.Factory, opts *keysPruneOptions) (err error) {
+	po := keys.PruneOptions{DisableOnly: opts.disableOnly, ServiceAccounts: opts.sas}
+	if po.OlderThan, err = parseAge("--older-than", opts.olderThan); err != nil {
+		return err
+	}
+	if po.UnusedFor, err = parseAge("--unused-for", opts.unusedFor); err != nil {
+		return err
+	}
+	for _, id := range opts.keep {
+		if !keyIDPattern.MatchString(id) {
+			return cmdutil.FlagErrorf("--keep %q: want a key ID (8 to 40 hex digits, as `fedctl keys list` shows)", id)
+		}
+		po.Keep = append(po.Keep, strings.ToLower(id))
+	}
+	for _, sa := range opts.sas {
+		if !strings.Contains(sa, "@") {
+			return cmdutil.FlagErrorf("--sa %q: want a service account email", sa)
+		}
+	}
+	if opts.adminKeyFile != "" {
+		if po.AdminKeyID, _, err = adminKeyFileID(opts.adminKeyFile); err != nil {
+			return err
+		}
+		po.AdminKeyFile = opts.adminKeyFile
+	}
+	if _, err := f.Project(); err != nil {
+		return err
+	}
+
+	ios := f.IOStreams
+	jsonOut := f.Output().IsJSON()
+	doc := &keysPruneJSON{FormatVersion: engine.PlanFormatVersion}
+	defer func() {
+		if jsonOut && doc.Plan != nil {
+			if perr := cmdutil.PrintJSON(ios.Out, doc); err == nil {
+				err = perr
+			}
+		}
+	}()
+
+	inv, err := readInventory(ctx, f, time.Time{}, false)
+	if err != nil {
+		return err
+	}
+	po.Now = opts.now()
+	plan := keys.PlanPrune(inv, po)
+	doc.Plan = plan.JSON()
+	if !jsonOut {
+		if err := renderKeysPlan(f, plan, "No key to prune."); err != nil {
+			return err
+		}
+	}
+	if opts.dryRun || !plan.HasChanges() {
+		return nil
+	}
+	question := "Delete these keys?"
+	if opts.disableOnly {
+		question = "Disable these keys?"
+	}
+	if err := confirmWrite(ctx, f, opts.yes, question); err != nil {
+		return err
+	}
+	client, err := f.GCP(ctx)
+	if err != nil {
+		return err
+	}
+	outcomes := keys.Apply(ctx, client, plan, 0, func(o engine.Outcome) {
+		if o.Status == engine.OutcomeFailed {
+			f.Progressf("  failed %s: %s\n", o.Address, o.Error)
+		} else {
+			f.Progressf("  %s %s\n", map[engine.Action]string{engine.ActionDelete: "deleted", engine.ActionUpdate: "disabled", engine.ActionCreate: "set"}[o.Action], o.Address)
+		}
+	})
+	return finishKeysApply(f, doc, outcomes)
+}
+
+// finishKeysApply records the outcomes and reports them.
+func finishKeysApply(f *cmdutil.Factory, doc *keysPruneJSON, outcomes []engine.Outcome) error {
+	doc.Apply = &keysApplyJSON{Outcomes: outcomes}
+	var done int
+	for _, o := range outcomes {
+		switch o.Status {
+		case engine.OutcomeFailed, engine.OutcomeSkipped:
+			doc.Apply.Failed++
+		case engine.OutcomeApplied:
+			done++
+		}
+	}
+	ios := f.IOStreams
+	cs := ios.ColorScheme()
+	if doc.Apply.Failed > 0 {
+		msg := fmt.Sprintf("%d change(s) failed or did not start", doc.Apply.Failed)
+		if !f.Output().IsJSON() {
+			fmt.Fprintf(ios.Out, "\n%s %d applied, %s.\n", cs.FailureIcon(), done, msg)
+		}
+		return cmdutil.Silence(fmt.Errorf("%s", msg))
+	}
+	if !f.Output().IsJSON() {
+		fmt.Fprintf(ios.Out, "\n%s Apply complete: %d change(s) applied.\n", cs.SuccessIcon(), done)
+	}
+	return nil
+}
+
+// renderKeysPlan writes a keys plan: the engine's rendering when it has
+// changes, then the keys it leaves and why.
+func renderKeysPlan(f *cmdutil.Factory, plan *engine.Plan, none string) error {
+	ios := f.IOStreams
+	cs := ios.ColorScheme()
+	if plan.HasChanges() {
+		if err := engine.RenderText(ios.Out, plan, cs); err != nil {
+			return err
+		}
+	} else {
+		for _, w := range plan.Warnings {
+			fmt.Fprintf(ios.Out, "%s %s\n", cs.WarningIcon(), w)
+		}
+		fmt.Fprintf(ios.Out, "%s\n", cs.Green("No changes. "+none))
+	}
+	var kept []*engine.Change
+	for _, c := range plan.Changes {
+		if c.Action == engine.ActionNoop && c.Reason != "" {
+			kept = append(kept, c)
+		}
+	}
+	if len(kept) > 0 {
+		fmt.Fprintf(ios.Out, "\nLeft as is:\n")
+		for _, c := range kept {
+			fmt.Fprintf(ios.Out, "    %s  %s\n", c.Address, cs.Gray("# "+c.Reason))
+		}
+	}
+	return nil
+}
