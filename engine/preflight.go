@@ -100,16 +100,35 @@ func (p *Plan) PreflightErr() error {
 
 func (p *Plan) addFinding(f Finding) { p.Preflight = append(p.Preflight, f) }
 
-// preflight runs every check on a setup plan.
+// preflight runs every check on a setup plan: the static ones, then those
+// that ask Google (roles.get, getEffectivePolicy, testIamPermissions) at
+// once, each on its own copy of the plan so that the findings keep a
+// fixed order.
 func (e *Engine) preflight(ctx context.Context, cfg *config.Config, p *Plan) {
-	d := p.desired
 	p.checkPrivilegedRoles(cfg)
-	e.checkQueryPermission(ctx, p)
 	p.checkSAQuota(cfg)
 	p.checkPolicySize()
-	e.checkOrgPolicies(ctx, p)
-	e.checkOperatorPermissions(ctx, p)
-	_ = d
+	checks := []func(*Plan){
+		func(q *Plan) { e.checkQueryPermission(ctx, q) },
+		func(q *Plan) { e.checkOrgPolicies(ctx, q) },
+		func(q *Plan) { e.checkOperatorPermissions(ctx, q) },
+	}
+	found := make([][]Finding, len(checks))
+	var wg sync.WaitGroup
+	for i, check := range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q := *p // shallow: the checks only read the plan
+			q.Preflight = nil
+			check(&q)
+			found[i] = q.Preflight
+		}()
+	}
+	wg.Wait()
+	for _, fs := range found {
+		p.Preflight = append(p.Preflight, fs...)
+	}
 }
 
 // dataRoles are the roles the identities get (the bundle's merged roles).

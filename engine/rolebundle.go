@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/fedctl/fedctl/gcp"
 	"github.com/fedctl/fedctl/internal/lazyregexp"
@@ -57,18 +58,27 @@ const bundleAddress = "custom_role.data_roles"
 // included). A role that cannot be read is reported in errs.
 func (e *Engine) rolePermissions(ctx context.Context, roles []string) (map[string][]string, map[string]error) {
 	out, errs := map[string][]string{}, map[string]error{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
 	for _, r := range roles {
-		var role *gcp.Role
-		err := e.call(ctx, func() (err error) {
-			role, err = e.c.GetRole(ctx, r)
-			return err
-		})
-		if err != nil {
-			errs[r] = err
-			continue
-		}
-		out[r] = role.Permissions
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var role *gcp.Role
+			err := e.call(ctx, func() (err error) {
+				role, err = e.c.GetRole(ctx, r)
+				return err
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs[r] = err
+				return
+			}
+			out[r] = role.Permissions
+		}()
 	}
+	wg.Wait()
 	return out, errs
 }
 
