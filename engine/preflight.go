@@ -354,11 +354,21 @@ func (e *Engine) checkOrgPolicies(ctx context.Context, p *Plan) {
 					refused = append(refused, m)
 				}
 			}
-			if len(refused) > 0 {
+			switch {
+			case len(refused) == 0:
+			case !allowsDomains(pol):
+				// Google's values are Cloud Identity customer IDs
+				// (C0…): a member's customer cannot be told from its
+				// email, so this is a warning, not a refusal.
+				sort.Strings(refused)
+				p.addFinding(Finding{Check: CheckOrgPolicy, Severity: SeverityWarning, Source: orgPolicySource,
+					Message: fmt.Sprintf("constraints/%s (domain-restricted sharing) allows only some Cloud Identity customers: Google refuses any of the %d member(s) the plan adds that belongs to another (%s)", gcp.ConstraintAllowedPolicyMemberDomains, len(refused), abbreviate(refused, 5)),
+					Fix:     "make sure every identity belongs to an allowed customer, or ask an organization policy administrator for an exception"})
+			default:
 				sort.Strings(refused)
 				p.addFinding(Finding{Check: CheckOrgPolicy, Severity: SeverityError, Source: orgPolicySource,
 					Message: fmt.Sprintf("constraints/%s (domain-restricted sharing) refuses %d member(s) the plan adds: %s", gcp.ConstraintAllowedPolicyMemberDomains, len(refused), abbreviate(refused, 5)),
-					Fix:     "use identities of an allowed customer (domain), or ask an organization policy administrator to allow theirs"})
+					Fix:     "use identities of an allowed domain, or ask an organization policy administrator to allow theirs"})
 			}
 		}
 	}
@@ -372,6 +382,21 @@ func memberInProject(m, project string) bool {
 	}
 	email, ok := strings.CutPrefix(m, "serviceAccount:")
 	return ok && strings.HasSuffix(strings.ToLower(email), "@"+project+".iam.gserviceaccount.com")
+}
+
+// allowsDomains: the policy's values are domains (the sandbox; and
+// domain-valued policies) rather than customer IDs ("C0…", "is:C0…").
+func allowsDomains(p *gcp.OrgPolicy) bool {
+	n := 0
+	for _, r := range p.Rules {
+		for _, v := range append(slices.Clone(r.Allowed), r.Denied...) {
+			if !strings.Contains(v, ".") {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
 }
 
 func memberDomainOf(m string) string {

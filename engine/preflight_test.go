@@ -332,6 +332,14 @@ func TestPreflightOrgPolicies(t *testing.T) {
 			t.Fatal(p.PreflightErr())
 		}
 		e.setup(t, cfg)
+		// Google's customer IDs cannot be matched to an email: a warning.
+		e.orgPolicy(t, emulator.ConstraintAllowedPolicyMemberDomain, emulator.OrgPolicyRule{AllowedValues: []string{"C03abc123"}})
+		cfg.Verifier = "user:eve@other.org"
+		p = e.plan(t, cfg)
+		wantFinding(t, p, CheckOrgPolicy, SeverityWarning, "Cloud Identity customers", "user:eve@other.org")
+		if p.PreflightErr() != nil {
+			t.Fatal(p.PreflightErr())
+		}
 	})
 	t.Run("workload identity pool providers", func(t *testing.T) {
 		e := newEnv(t, emulator.Options{})
