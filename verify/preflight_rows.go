@@ -23,6 +23,7 @@ const (
 	CheckQueryPermission = "query_permission"
 	CheckPrivilegedRoles = "privileged_roles"
 	CheckPolicySize      = "policy_size"
+	CheckOrgPolicy       = "org_policy"
 )
 
 // maxPolicyMembers is Google's limit of principals per allow policy
@@ -106,6 +107,7 @@ func (r *runner) preflightRows(ctx context.Context) []Check {
 		}
 		out = append(out, c)
 	}
+	out = append(out, r.orgPolicyRows(ctx)...)
 	var bad []string
 	for _, role := range r.cfg.Roles() {
 		if why := config.PrivilegedRole(role); why != "" {
@@ -174,8 +176,48 @@ func (r *runner) retryPropagation(ctx context.Context, waited *time.Duration, fn
 	return err
 }
 
+// orgPolicyRows: the organization policies that govern what this
+// federation relies on — the wif provider's issuer; with an admin key file,
+// the key-creation constraints (the key works, a new one would be refused).
+func (r *runner) orgPolicyRows(ctx context.Context) []Check {
+	var out []Check
+	row := func(constraint string, judge func(*gcp.OrgPolicy) (Status, string, string)) {
+		c := Check{Scope: ScopeProject, Name: CheckOrgPolicy, Subject: constraint}
+		pol, err := r.c.GetEffectivePolicy(ctx, r.project, constraint)
+		if err != nil {
+			set(&c, Skip, "cannot read the organization policy: "+errText(err), "grant roles/orgpolicy.policyViewer (or roles/viewer) and enable orgpolicy.googleapis.com")
+		} else {
+			st, seen, fix := judge(pol)
+			set(&c, st, seen, fix)
+		}
+		out = append(out, c)
+	}
+	if r.cfg.Mode == config.ModeWIF && r.cfg.WIF.Provider.IssuerURI != "" {
+		issuer := r.cfg.WIF.Provider.IssuerURI
+		row(gcp.ConstraintWorkloadIdentityPoolProviders, func(p *gcp.OrgPolicy) (Status, string, string) {
+			if p.Allows(issuer) || p.Allows(strings.TrimSuffix(issuer, "/")) {
+				return Pass, "allows " + issuer, ""
+			}
+			return Fail, "does not allow the issuer " + issuer + ": Google refuses the provider", "ask an organization policy administrator to allow " + issuer
+		})
+	}
+	if r.opts.AdminKeyFile != "" {
+		for _, k := range []string{gcp.ConstraintDisableKeyCreation, gcp.ConstraintManagedDisableKeyCreation} {
+			row(k, func(p *gcp.OrgPolicy) (Status, string, string) {
+				if p.Enforced() {
+					return Warn, "enforced: the admin key works, but no new key can be created (rotation is refused)",
+						fmt.Sprintf("verify keylessly: fedctl setup --project %s --verifier user:YOU", r.project)
+				}
+				return Pass, "not enforced", ""
+			})
+		}
+	}
+	return out
+}
+
 func init() {
 	titles[CheckQueryPermission] = "roles can query"
 	titles[CheckPolicySize] = "policy size"
 	titles[CheckPrivilegedRoles] = "privileged roles"
+	titles[CheckOrgPolicy] = "org policy"
 }

@@ -98,3 +98,32 @@ func containsLine(lines []string, s string) bool {
 	}
 	return false
 }
+
+func (w *world) orgPolicy(constraint string, rules ...emulator.OrgPolicyRule) {
+	w.t.Helper()
+	must(w.t, w.srv.WithState(func(st *emulator.State) error {
+		return emulator.SetOrgPolicy(st, testProject, constraint, rules, w.clock.Now())
+	}))
+}
+
+// The org policies a federation relies on are project rows: the wif
+// issuer (fails when not allowed), the key constraint with a key file.
+func TestOrgPolicyRows(t *testing.T) {
+	w := wifWorld(t, false)
+	rep := w.run(w.opts())
+	wantRow(t, rep, CheckOrgPolicy, "iam.workloadIdentityPoolProviders", Pass, "allows")
+	w.orgPolicy(emulator.ConstraintWIFPoolProviders, emulator.OrgPolicyRule{AllowedValues: []string{"https://gitlab.com"}})
+	rep = w.run(w.opts())
+	wantRow(t, rep, CheckOrgPolicy, "iam.workloadIdentityPoolProviders", Fail, "does not allow the issuer")
+
+	w = newWorld(t, emulator.Options{}, "alice@acme.com")
+	w.setup()
+	o := w.opts("alice@acme.com")
+	o.AdminKey, o.AdminKeyFile = w.adminKey(), "admin-key.json"
+	on := true
+	w.orgPolicy(emulator.ConstraintDisableKeyCreation, emulator.OrgPolicyRule{Enforce: &on})
+	rep = w.run(o)
+	wantRow(t, rep, CheckOrgPolicy, "iam.disableServiceAccountKeyCreation", Warn, "no new key")
+	wantRow(t, rep, CheckOrgPolicy, "iam.managed.disableServiceAccountKeyCreation", Pass)
+	wantRow(t, rep, CheckMint, "alice@acme.com", Pass)
+}
