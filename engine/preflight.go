@@ -296,6 +296,7 @@ func (e *Engine) checkOrgPolicies(ctx context.Context, p *Plan) {
 	d := p.desired
 	var keyWrite, providerWrite *Change
 	var added []string
+	seen := map[string]bool{}
 	for _, c := range p.Changes {
 		switch {
 		case c.Kind == KindAdminKey && c.Action == ActionCreate:
@@ -304,7 +305,8 @@ func (e *Engine) checkOrgPolicies(ctx context.Context, p *Plan) {
 			providerWrite = c
 		case c.Kind == KindPolicy && c.Delta != nil:
 			for _, m := range c.Delta.Add {
-				if !slices.Contains(added, m.Member) {
+				if !seen[m.Member] {
+					seen[m.Member] = true
 					added = append(added, m.Member)
 				}
 			}
