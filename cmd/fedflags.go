@@ -63,6 +63,7 @@ type fedFlags struct {
 	dataAccessLogs           bool
 	verifier                 string
 	adminKeyFile, hoopPolicy string
+	oauthClient              string
 	sink                     string
 	concurrency              int
 	wait                     time.Duration
@@ -95,6 +96,7 @@ func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 	fl.StringVar(&ff.principal, "principal", "", "wif: one federated subject may impersonate the target SA (`subject/SUB`) instead of a principal set")
 	fl.BoolVar(&ff.direct, "direct", false, "wif: no target SA; grant the data roles to the principal set itself")
 	fl.StringVar(&ff.jwksFile, "jwks-file", "", "wif: the issuer's public keys (JWKS JSON `FILE`) for issuers that do not publish them")
+	fl.StringVar(&ff.oauthClient, "oauth-client", "", "oauth: the OAuth client `FILE` (Hoop's {client_id, client_secret} or Google's downloaded JSON); never printed")
 	fl.StringVar(&ff.verifier, "verifier", "", "Let `MEMBER` (e.g. user:you@acme.com) verify keylessly: Token Creator on the admin SA")
 	fl.IntVar(&ff.concurrency, "concurrency", 0, "Parallel API calls (default 16)")
 	fl.DurationVar(&ff.wait, "wait", 0, "How long to wait for IAM propagation")
@@ -277,6 +279,7 @@ func (ff *fedFlags) overlay(fl *pflag.FlagSet, f *cmdutil.Factory) (config.Flags
 	out.Verifier = str("verifier", &ff.verifier)
 	out.AdminKeyFile = str("admin-key-file", &ff.adminKeyFile)
 	out.HoopPolicy = str("hoop-policy", &ff.hoopPolicy)
+	out.OAuthClient = str("oauth-client", &ff.oauthClient)
 	if fl.Lookup("data-access-logs") != nil && fl.Changed("data-access-logs") {
 		out.DataAccessLogs = &ff.dataAccessLogs
 	}

@@ -14,6 +14,7 @@ var federationFlags = []string{
 	"mode", "admin-sa", "template", "grant", "roles",
 	"pool", "provider", "issuer-uri", "attribute-mapping", "attribute-condition", "allowed-audiences",
 	"target-sa", "principal-set", "preset", "preset-values", "principal", "direct", "jwks-file",
+	"oauth-client",
 }
 
 // invocationOf is how the user ran cmd, for the fixes it prints

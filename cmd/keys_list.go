@@ -138,8 +138,11 @@ func renderKeysTable(f *cmdutil.Factory, inv *keys.Inventory, allSAs bool) error
 		fmt.Fprintf(ios.ErrOut, "%s last use unknown: the project's audit logs hold no entries\n", cs.WarningIcon())
 	}
 	var n int
-	var sas []string
+	var sas, gateways []string
 	for _, k := range inv.Keys {
+		if k.Gateway {
+			gateways = append(gateways, k.ShortID())
+		}
 		if k.Federated || k.FedctlOwned {
 			n++
 			if len(sas) == 0 || sas[len(sas)-1] != k.ServiceAccount {
@@ -150,6 +153,9 @@ func renderKeysTable(f *cmdutil.Factory, inv *keys.Inventory, allSAs bool) error
 	if n > 0 {
 		fmt.Fprintf(ios.Out, "\n%s %d key(s) on federated or fedctl identities: %s.\n  Remove them: %s\n",
 			cs.WarningIcon(), n, keys.FederatedKeyWarning, keys.PruneCommand(inv.Project, sas))
+	}
+	if len(gateways) > 0 {
+		fmt.Fprintf(ios.Out, "  A gateway uses %s: keep it (--keep ID) until the gateway has keyless credentials.\n", strings.Join(gateways, ", "))
 	}
 	return nil
 }

@@ -140,11 +140,11 @@ func runKeysPrune(ctx context.Context, f *cmdutil.Factory, opts *keysPruneOption
 			f.Progressf("  %s %s\n", map[engine.Action]string{engine.ActionDelete: "deleted", engine.ActionUpdate: "disabled", engine.ActionCreate: "set"}[o.Action], o.Address)
 		}
 	})
-	return finishKeysApply(f, doc, outcomes)
+	return finishKeysApply(ctx, f, doc, outcomes)
 }
 
 // finishKeysApply records the outcomes and reports them.
-func finishKeysApply(f *cmdutil.Factory, doc *keysPruneJSON, outcomes []engine.Outcome) error {
+func finishKeysApply(ctx context.Context, f *cmdutil.Factory, doc *keysPruneJSON, outcomes []engine.Outcome) error {
 	doc.Apply = &keysApplyJSON{Outcomes: outcomes}
 	var done int
 	for _, o := range outcomes {
@@ -161,6 +161,10 @@ func finishKeysApply(f *cmdutil.Factory, doc *keysPruneJSON, outcomes []engine.O
 		msg := fmt.Sprintf("%d change(s) failed or did not start", doc.Apply.Failed)
 		if !f.Output().IsJSON() {
 			fmt.Fprintf(ios.Out, "\n%s %d applied, %s.\n", cs.FailureIcon(), done, msg)
+		}
+		if ctx.Err() != nil {
+			// Ctrl-C: what was under way finished, the rest did not start.
+			return &cmdutil.CancelError{Err: ctx.Err()}
 		}
 		return cmdutil.Silence(fmt.Errorf("%s", msg))
 	}

@@ -362,3 +362,75 @@ func TestKeysPruneCallsOutAGatewayKey(t *testing.T) {
 		t.Errorf("--dry-run deleted a key")
 	}
 }
+
+func TestKeysEnforce(t *testing.T) {
+	w := newKeysWorld(t)
+	w.advance(91 * 24 * time.Hour)
+	sa := w.sa("batch-job", "")
+	w.key(sa)
+
+	// Refused with --admin-key-file, before any API call.
+	w.srv.ResetStats()
+	for _, args := range [][]string{
+		{"keys", "enforce", "--yes", "--admin-key-file", "admin-key.json"},
+		{"setup", "--yes", "--users", "alice@acme.com", "--enforce-no-keys", "--admin-key-file", "admin-key.json"},
+	} {
+		r := runFed(t, w.srv, args...)
+		if r.code != 2 || !strings.Contains(r.stderr, "Hoop's gcp_iam") || !strings.Contains(r.stderr, "--admin-key-file") {
+			t.Errorf("%v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	if n := w.srv.Stats().Total; n != 0 {
+		t.Errorf("the refusals made %d API calls", n)
+	}
+
+	r := runFed(t, w.srv, "keys", "enforce")
+	if r.code != 2 || !strings.Contains(r.stderr, "must pass --yes") ||
+		!strings.Contains(r.stdout, `+ org_policy["iam.disableServiceAccountKeyCreation"]`) ||
+		!strings.Contains(r.stdout, "enforce:    false -> true") || !strings.Contains(r.stdout, "1 user-managed key(s) exist") {
+		t.Fatalf("plan without --yes: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := w.c.CreateKey(w.ctx, sa); err != nil {
+		t.Fatalf("a plan alone changed the policy: %v", err)
+	}
+	if r := runFed(t, w.srv, "keys", "enforce", "--yes"); r.code != 0 || !strings.Contains(r.stdout, "Apply complete: 1 change(s) applied.") {
+		t.Fatalf("enforce: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	// The org policy blocks the next key, as Google does; existing keys stay.
+	if _, err := w.c.CreateKey(w.ctx, sa); gcp.Classify(err) == nil || gcp.Classify(err).Kind != gcp.KindFailedPrecondition {
+		t.Errorf("key create after enforce: %v, want FAILED_PRECONDITION", err)
+	}
+	if n := len(w.userKeys(sa)); n != 2 {
+		t.Errorf("%d keys after enforce, want the 2 that existed", n)
+	}
+	if r := runFed(t, w.srv, "keys", "enforce", "--yes"); r.code != 0 || !strings.Contains(r.stdout, "Key creation is already forbidden") {
+		t.Errorf("second enforce: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+func TestSetupEnforceNoKeys(t *testing.T) {
+	srv := newFedServer(t)
+	r := runFed(t, srv, "--output", "json", "plan", "--users", "alice@acme.com", "--enforce-no-keys", "--detailed-exitcode")
+	if r.code != 4 || !strings.Contains(r.stdout, `"org_policy"`) {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stdout)
+	}
+	r = runFed(t, srv, "setup", "--dry-run", "--users", "alice@acme.com", "--enforce-no-keys")
+	if r.code != 0 || !strings.Contains(r.stdout, `+ org_policy["iam.disableServiceAccountKeyCreation"]`) {
+		t.Fatalf("dry run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runFed(t, srv, "--output", "json", "setup", "--yes", "--users", "alice@acme.com", "--verifier", "user:operator@example.com", "--enforce-no-keys")
+	if r.code != 0 || !strings.Contains(r.stdout, `"kind": "org_policy"`) {
+		t.Fatalf("setup: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runFed(t, srv, "setup", "--yes", "--users", "alice@acme.com", "--verifier", "user:operator@example.com", "--enforce-no-keys")
+	if r.code != 0 || strings.Contains(r.stdout, "org_policy") {
+		t.Errorf("second setup plans the policy again: exit %d\n%s", r.code, r.stdout)
+	}
+	r = runFed(t, srv, "plan", "--users", "alice@acme.com", "--verifier", "user:operator@example.com", "--enforce-no-keys", "--detailed-exitcode")
+	if r.code != 0 {
+		t.Errorf("plan after setup: exit %d\n%s", r.code, r.stdout)
+	}
+	if r := runFed(t, srv, "plan", "--users", "alice@acme.com", "--enforce-no-keys", "--admin-key-file", "k.json"); r.code != 2 {
+		t.Errorf("plan --enforce-no-keys --admin-key-file: exit %d, want 2", r.code)
+	}
+}

@@ -12,6 +12,7 @@ import (
 type planOptions struct {
 	fed              fedFlags
 	detailedExitCode bool
+	enforceNoKeys    bool
 }
 
 func newPlanCmd(f *cmdutil.Factory) *cobra.Command {
@@ -33,18 +34,26 @@ With --output json, the plan is one JSON document (format_version "1.0").`,
 			if err != nil {
 				return err
 			}
+			if err := checkEnforceNoKeys(opts.enforceNoKeys, cfg); err != nil {
+				return err
+			}
 			if err := wifPreflight(f, cfg, &opts.fed); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
 			printNotes(f, cfg)
-			_, eng, err := newEngine(ctx, f, cfg)
+			client, eng, err := newEngine(ctx, f, cfg)
 			if err != nil {
 				return err
 			}
 			p, err := eng.PlanSetup(ctx, cfg)
 			if err != nil {
 				return err
+			}
+			if opts.enforceNoKeys {
+				if err := planEnforceNoKeys(ctx, client, cfg.Project, p); err != nil {
+					return err
+				}
 			}
 			if f.Output().IsJSON() {
 				err = engine.RenderJSON(f.IOStreams.Out, p)
@@ -67,5 +76,6 @@ With --output json, the plan is one JSON document (format_version "1.0").`,
 	}
 	addFedFlags(cmd, &opts.fed, fedSetup)
 	cmd.Flags().BoolVar(&opts.detailedExitCode, "detailed-exitcode", false, "Exit 4 when changes are pending")
+	addEnforceNoKeysFlag(cmd, &opts.enforceNoKeys)
 	return cmd
 }

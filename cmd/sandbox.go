@@ -30,6 +30,7 @@ state kept in $XDG_STATE_HOME/fedctl/sandbox.json, or serve it over HTTP.`,
 		newSandboxServeCmd(f),
 		newSandboxResetCmd(f),
 		newSandboxOIDCTokenCmd(f),
+		newSandboxOAuthClientCmd(f),
 		newSandboxOrgPolicyCmd(f),
 	)
 	return cmd

@@ -19,10 +19,11 @@ import (
 )
 
 type setupOptions struct {
-	fed        fedFlags
-	dryRun     bool
-	yes        bool
-	accessible bool
+	fed           fedFlags
+	dryRun        bool
+	yes           bool
+	accessible    bool
+	enforceNoKeys bool
 	// inv is how setup was run, for the fixes it prints.
 	inv fixhint.Invocation
 }
@@ -57,6 +58,9 @@ Running it again changes nothing and says so.`,
 			if err != nil {
 				return err
 			}
+			if err := checkEnforceNoKeys(opts.enforceNoKeys, cfg); err != nil {
+				return err
+			}
 			if err := wifPreflight(f, cfg, &opts.fed); err != nil {
 				return err
 			}
@@ -68,6 +72,7 @@ Running it again changes nothing and says so.`,
 	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "Show the plan and change nothing")
 	cmd.Flags().BoolVarP(&opts.yes, "yes", "y", false, "Apply without asking (required when not on a terminal)")
 	cmd.Flags().BoolVar(&opts.accessible, "accessible", false, "Run the wizard as plain line prompts (also with TERM=dumb)")
+	addEnforceNoKeysFlag(cmd, &opts.enforceNoKeys)
 	return cmd
 }
 
@@ -75,7 +80,9 @@ Running it again changes nothing and says so.`,
 // and with text output, setup is the wizard (SPEC §2). Everywhere else the
 // scripted path runs, and without a terminal the wizard never starts.
 func useWizard(f *cmdutil.Factory, opts *setupOptions) bool {
-	return !opts.yes && !opts.dryRun && f.IOStreams.CanPrompt() && !f.Output().IsJSON()
+	// --enforce-no-keys is not a wizard question: the scripted path shows
+	// it in the plan and asks.
+	return !opts.enforceNoKeys && !opts.yes && !opts.dryRun && f.IOStreams.CanPrompt() && !f.Output().IsJSON()
 }
 
 // runWizard is setup on a terminal. --config and the flags (the wif ones
@@ -165,6 +172,12 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 	if err != nil {
 		return err
 	}
+	if opts.enforceNoKeys {
+		// SPEC §7.6: the key-creation policy, in the plan like the rest.
+		if err := planEnforceNoKeys(ctx, client, cfg.Project, plan); err != nil {
+			return err
+		}
+	}
 	doc.Plan = plan.JSON()
 	if err := renderPlan(f, plan); err != nil {
 		return err
@@ -224,6 +237,7 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 			engine.RenderHoopSummaryTo(ios.Out, h, ios.ColorScheme())
 		}
 	}
+	printOAuthRedirect(f, cfg)
 	verr := runVerification(ctx, f, client, cfg, doc, opts.inv)
 	if len(revs) > 0 {
 		if rerr := proveRevoked(ctx, f, client, cfg, revs, &doc.Revoked); rerr != nil && verr == nil {
@@ -239,6 +253,14 @@ func runVerification(ctx context.Context, f *cmdutil.Factory, client *gcp.Client
 		Progress: func(format string, args ...any) { f.Progressf(format+"\n", args...) }})
 	if err != nil {
 		return err
+	}
+	if cfg.Mode == config.ModeOAuth && cfg.OAuth.ClientFile != "" {
+		// The client file's row; the consent rows say how to run them
+		// (verify --consent): setup does not open a browser.
+		if cf, err := cfg.OAuthClient(); err == nil {
+			vopts.OAuth = &verify.OAuthOptions{Client: cf, ClientFile: cfg.OAuth.ClientFile,
+				SkipConsent: "setup opens no browser: the consent is the user's own step"}
+		}
 	}
 	f.Progressf("Verifying…\n")
 	rep, err := verify.Run(ctx, client, cfg, vopts)

@@ -60,6 +60,9 @@ Asks on a terminal; scripts pass --yes. --dry-run shows the plan only.`,
 					return cmdutil.FlagErrorf("--user %q is not an email address", u)
 				}
 			}
+			if len(opts.users) > 0 && cfg.Mode == config.ModeWIF {
+				return cmdutil.FlagErrorf("--user: wif mode has no per-user identities; narrow --principal-set and run setup, or tear the federation down")
+			}
 			if opts.delete && len(opts.users) == 0 {
 				return cmdutil.FlagErrorf("--delete goes with --user EMAIL (a full teardown already deletes what the federation owns)")
 			}

@@ -291,7 +291,7 @@ func TestSandboxFixesWorkWhenPasted(t *testing.T) {
 						t.Errorf("%s: fix without --sandbox: %s", c.Name, cmd)
 					}
 					switch words[1] {
-					case "setup", "teardown", "audit":
+					case "setup", "teardown", "audit", "keys":
 						words = append(words, "--yes")
 					}
 					if fr := s.run("", words...); fr.code != 0 && fr.code != cmdutil.ExitChecksFailed {

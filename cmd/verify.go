@@ -19,6 +19,7 @@ type verifyOptions struct {
 	revoked    bool
 	// wif: a subject token (live exchange) or claims (local evaluation).
 	subjectTokenFile, claimsFile string
+	oauth                        oauthVerifyFlags
 }
 
 func newVerifyCmd(f *cmdutil.Factory) *cobra.Command {
@@ -36,6 +37,12 @@ Minting as the admin is keyless when you hold Token Creator on the admin SA
 (setup --verifier user:YOU); with --admin-key-file it mints with the admin's
 key, as a gateway does. Tokens are never printed unless --show-token.
 
+In oauth mode with --oauth-client FILE, each --user's consent runs as the
+user would: Google's consent page opens in $BROWSER (else the system's
+opener; --consent prints the URL and waits where there is neither), the
+consented account must be the user, the probe runs with the user's own token,
+and the token is revoked unless --keep-token (docs/oauth.md).
+
 With --revoked, the proof of revocation runs alone for each --user (SPEC
 §7.2, docs/lifecycle.md): the SA is disabled or deleted, the admin's mint
 for it is refused, no binding names it, no user-managed key is left. In
@@ -48,7 +55,8 @@ Exits 0 when every check passes (warnings allowed), 3 when any fails.`,
 		Example: `  fedctl verify --all
   fedctl verify --user alice@acme.com --user bob@acme.com
   fedctl verify --config federation.yaml --all --output json
-  fedctl verify --revoked --user bob@acme.com`,
+  fedctl verify --revoked --user bob@acme.com
+  fedctl verify --mode oauth --oauth-client client.json --user alice@acme.com`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runVerify(cmd, f, opts)
@@ -62,6 +70,9 @@ Exits 0 when every check passes (warnings allowed), 3 when any fails.`,
 	fl.BoolVar(&opts.showToken, "show-token", false, "Print the minted tokens (secrets!)")
 	fl.StringVar(&opts.subjectTokenFile, "subject-token-file", "", "wif: a JWT from the workload's IdP (`FILE`): evaluated locally, then exchanged (STS → impersonation → probe)")
 	fl.StringVar(&opts.claimsFile, "claims", "", "wif: a token's claims as a JSON `FILE`: evaluated locally (issuer, audience, expiry, mapping, condition, binding)")
+	fl.BoolVar(&opts.oauth.consent, "consent", false, "oauth: without a browser, print the consent page's URL and wait for it (up to --wait)")
+	fl.BoolVar(&opts.oauth.keepToken, "keep-token", false, "oauth: do not revoke the token the consent produced")
+	fl.IntVar(&opts.oauth.redirectPort, "redirect-port", -1, "oauth: loopback `PORT` of the redirect URI (default: any for a desktop client, else 8085)")
 	fl.BoolVar(&opts.revoked, "revoked", false, "Prove each --user's access is revoked (offboarded): exit 3 while access remains")
 	cmd.MarkFlagsMutuallyExclusive("subject-token-file", "claims")
 	cmd.MarkFlagsMutuallyExclusive("revoked", "all")
@@ -92,6 +103,9 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 	vo.Users, vo.Preflight = users, problems
 	vo.ProbeQuery, vo.ShowToken = opts.probeQuery, opts.showToken
 	if err := wifTokenOptions(&vo, opts.subjectTokenFile, opts.claimsFile); err != nil {
+		return err
+	}
+	if vo.OAuth, err = oauthOptions(f, cfg, opts.oauth); err != nil {
 		return err
 	}
 

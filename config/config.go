@@ -156,8 +156,12 @@ type Provider struct {
 
 // OAuth is the oauth (Hoop gcp_oauth) section.
 type OAuth struct {
-	Users []string `yaml:"users,omitempty,flow"`
-	Roles []string `yaml:"roles,omitempty,flow"`
+	// ClientFile is the OAuth client's JSON (--oauth-client): Hoop's
+	// {client_id, client_secret} or Google's {"web"|"installed": …}
+	// download. A path, like admin_key_file: the secret stays in the file.
+	ClientFile string   `yaml:"client_file,omitempty"`
+	Users      []string `yaml:"users,omitempty,flow"`
+	Roles      []string `yaml:"roles,omitempty,flow"`
 }
 
 // Audit is the audit section.

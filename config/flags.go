@@ -40,6 +40,7 @@ type Flags struct {
 	Verifier       *string        // --verifier
 	AdminKeyFile   *string        // --admin-key-file
 	HoopPolicy     *string        // --hoop-policy
+	OAuthClient    *string        // --oauth-client
 	Concurrency    *int           // --concurrency
 	Wait           *time.Duration // --wait
 }
@@ -115,6 +116,7 @@ func (c *Config) Apply(f Flags) error {
 	set(&c.Verifier, f.Verifier)
 	set(&c.AdminKeyFile, f.AdminKeyFile)
 	set(&c.HoopPolicy, f.HoopPolicy)
+	set(&c.OAuth.ClientFile, f.OAuthClient)
 	set(&c.Concurrency, f.Concurrency)
 	set(&c.Wait, f.Wait)
 	return nil

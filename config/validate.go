@@ -70,6 +70,7 @@ var flagFor = map[string]string{
 	"impersonation.roles":                 "--roles",
 	"oauth.users":                         "--users",
 	"oauth.roles":                         "--roles",
+	"oauth.client_file":                   "--oauth-client",
 	"wif.roles":                           "--roles",
 	"wif.pool.id":                         "--pool",
 	"wif.provider.id":                     "--provider",
@@ -126,6 +127,7 @@ func (c *Config) Validate() error {
 	case ModeOAuth:
 		v.users("oauth.users", c.OAuth.Users)
 		v.roles("oauth.roles", c.OAuth.Roles)
+		v.oauthClient()
 	default:
 		v.add("mode", string(c.Mode), "is not a mode", "use impersonation, wif or oauth")
 	}

@@ -156,6 +156,7 @@ func (sb *sandbox) baseEnv() []string {
 		"CLOUDSDK_CORE_DISABLE_PROMPTS=1",
 		"CLOUDSDK_CORE_DISABLE_USAGE_REPORTING=true",
 		"CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK=true",
+		"CLOUDSDK_CORE_DISABLE_FILE_LOGGING=true",
 		"FEDCTL_API_ENDPOINT=" + sb.endpoint,
 		"FEDCTL_ACCESS_TOKEN=" + sb.token,
 		"CLOUDSDK_CORE_PROJECT=demo-project", // sandbox serve's third export line

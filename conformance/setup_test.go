@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"encoding/json"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,8 +21,9 @@ const (
 // gcloud logging read with the configuration guide's filters returns the
 // entries fedctl audit tail shows.
 func TestAfterFedctlSetup(t *testing.T) {
-	needTools(t, "bq")
+	needTools(t)
 	t.Parallel()
+	_, bqErr := exec.LookPath("bq")
 	sb := startSandbox(t)
 	if out, errOut, code := sb.fedctl("setup", "--yes", "--users", "alice@acme.com", "--verifier", "user:operator@example.com",
 		"--admin-key-file", "admin-key.json", "--data-access-logs"); code != 0 {
@@ -65,9 +67,13 @@ done`, nil)
 	}
 
 	// bq, through docs/sandbox.md's recipe, as alice with the minted token.
-	bqOut := sb.run(recipe(t, "bq", "sh"), map[string]string{"FEDCTL_ACCESS_TOKEN": verifierTok})
-	if !regexp.MustCompile(`\|\s+1\s+\|`).MatchString(bqOut) {
-		t.Errorf("bq query printed no 1:\n%s", bqOut)
+	if bqErr != nil {
+		t.Log("bq is not installed: skipping its query (and the query half of the logging comparison)")
+	} else {
+		bqOut := sb.run(recipe(t, "bq", "sh"), map[string]string{"FEDCTL_ACCESS_TOKEN": verifierTok})
+		if !regexp.MustCompile(`\|\s+1\s+\|`).MatchString(bqOut) {
+			t.Errorf("bq query printed no 1:\n%s", bqOut)
+		}
 	}
 
 	// The configuration guide's two logging filters (Linux date), names
@@ -122,7 +128,7 @@ gcloud logging read '`+filter+`
 	if len(mints) == 0 || !sameSet(mints, tailMints) {
 		t.Errorf("the admin's mints: gcloud logging read %v, fedctl audit tail %v", mints, tailMints)
 	}
-	if len(tailQueries) == 0 || !subset(tailQueries, queries) {
+	if bqErr == nil && (len(tailQueries) == 0 || !subset(tailQueries, queries)) {
 		t.Errorf("alice's queries: fedctl audit tail %v, not all among gcloud logging read's %v", tailQueries, queries)
 	}
 }

@@ -48,7 +48,12 @@ func init() {
 // keyWire is the ServiceAccountKey resource without key material.
 func keyWire(p *Project, sa *ServiceAccount, k *SAKey) *iam.ServiceAccountKey {
 	origin := "GOOGLE_PROVIDED"
-	return &iam.ServiceAccountKey{
+	reason := ""
+	if k.Disabled {
+		// The emulator's keys are disabled only by keys.disable.
+		reason = "SERVICE_ACCOUNT_KEY_DISABLE_REASON_USER_INITIATED"
+	}
+	return &iam.ServiceAccountKey{DisableReason: reason,
 		Name:            "projects/" + p.ID + "/serviceAccounts/" + sa.Email + "/keys/" + k.ID,
 		ValidAfterTime:  k.ValidAfter.UTC().Format(keyTimeFormat),
 		ValidBeforeTime: k.ValidBefore.UTC().Format(keyTimeFormat),

@@ -25,7 +25,7 @@ func TestKeyDisableEnableDelete(t *testing.T) {
 	if _, err := keys.Disable(name, &iam.DisableServiceAccountKeyRequest{}).Do(); err != nil {
 		t.Fatal(err)
 	}
-	if k, err := keys.Get(name).Do(); err != nil || !k.Disabled {
+	if k, err := keys.Get(name).Do(); err != nil || !k.Disabled || k.DisableReason != "SERVICE_ACCOUNT_KEY_DISABLE_REASON_USER_INITIATED" {
 		t.Fatalf("after disable: %+v %v", k, err)
 	}
 	if _, err := e.keyToken(t, keyJSON); dpOAuthError(err) != "invalid_grant" {
@@ -36,6 +36,9 @@ func TestKeyDisableEnableDelete(t *testing.T) {
 	}
 	if _, err := e.keyToken(t, keyJSON); err != nil {
 		t.Errorf("enabled key: %v", err)
+	}
+	if k, err := keys.Get(name).Do(); err != nil || k.Disabled || k.DisableReason != "" {
+		t.Fatalf("after enable: %+v %v", k, err)
 	}
 	if _, err := keys.Delete(name).Do(); err != nil {
 		t.Fatal(err)

@@ -83,7 +83,8 @@ type authCode struct {
 }
 
 // oauthGrant is one user's consent to one client: what a refresh token and
-// the access tokens minted from it stand for; revoking either revokes it.
+// the access tokens minted from it stand for; revoking any token of the
+// user for the client revokes them all.
 type oauthGrant struct {
 	Client       string   `json:"client"`
 	Email        string   `json:"email"`
@@ -584,7 +585,14 @@ func oauthRevoke(c *call) (any, error) {
 	if gid == "" || g == nil || g.Revoked {
 		return nil, invalid
 	}
-	g.Revoked = true
+	// Revocation removes the app's access to the account (as at
+	// myaccount.google.com/permissions): every grant of this user to this
+	// client goes, not only the one the token came from.
+	for _, o := range os.Grants {
+		if o.Client == g.Client && o.Email == g.Email {
+			o.Revoked = true
+		}
+	}
 	if err := c.st.PutExt(oauthFeature, os); err != nil {
 		return nil, err
 	}

@@ -143,10 +143,24 @@ func TestOAuthConsentCodeFlow(t *testing.T) {
 	if _, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
+	// A second consent of the same user to the same client (say, Hoop's).
+	_, form, _, _ = consentForm(t, hc, authURL)
+	form.Set("action", "allow")
+	resp, _ = hc.PostForm(action, form)
+	resp.Body.Close()
+	loc, _ = url.Parse(resp.Header.Get("Location"))
+	other, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
 	resp, _ = http.PostForm(ts.Endpoint+"oauth2/revoke", url.Values{"token": {tok.AccessToken}})
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
+	// Revoking removes the app's access to the account: the other grant goes too.
+	if _, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: other.RefreshToken}).Token(); !oauthErrIs(err, "invalid_grant", "Token has been expired or revoked.") {
+		t.Fatalf("the user's other grant survived the revoke: %v", err)
 	}
 	if _, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); !oauthErrIs(err, "invalid_grant", "Token has been expired or revoked.") {
 		t.Fatalf("refresh after revoke: %v", err)

@@ -27,6 +27,10 @@ func (o Operation) Command() string {
 		return "audit enable"
 	case OpAuditSink:
 		return "audit sink create"
+	case OpKeysPrune:
+		return "keys prune"
+	case OpKeysEnforce:
+		return "keys enforce"
 	}
 	return string(o)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/fedctl/fedctl/audit"
 	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/oauthflow"
 )
 
 // ServiceAccountSpec is a service account fedctl manages.
@@ -59,6 +60,10 @@ type Desired struct {
 
 	AdminKeyFile   string // "" = none
 	HoopPolicyFile string // "" = none
+	// HoopOAuthClientFile is the configured OAuth client file when it is in
+	// Hoop's {client_id, client_secret} format (what gcp_oauth's
+	// --credentials-file takes as is); "" otherwise.
+	HoopOAuthClientFile string
 	// MixedCaseUsers are users typed with capitals (Hoop keeps the case).
 	MixedCaseUsers []string
 	Verifier       string // IAM member, "" = none
@@ -113,6 +118,9 @@ func NewDesired(cfg *config.Config, projectNumber string) (*Desired, error) {
 	if id := cfg.Preflight.DataRoleBundle; id != "" {
 		d.Bundle = &RoleBundleSpec{ID: id, Name: BundleRoleName(cfg.Project, id), Roles: d.Roles}
 		d.Roles = []string{d.Bundle.Name}
+	}
+	if cf, err := cfg.OAuthClient(); err == nil && cf != nil && cf.Format == oauthflow.FormatHoop {
+		d.HoopOAuthClientFile = cfg.OAuth.ClientFile
 	}
 	switch d.Mode {
 	case config.ModeImpersonation:

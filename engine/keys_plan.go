@@ -7,8 +7,8 @@ import "time"
 // resource kinds. The keys package builds and applies them.
 
 const (
-	OpKeysPrune   Operation = "keys prune"
-	OpKeysEnforce Operation = "keys enforce"
+	OpKeysPrune   Operation = "keys_prune"
+	OpKeysEnforce Operation = "keys_enforce"
 )
 
 // KindKey is a service-account key (the kind the admin key of setup has).

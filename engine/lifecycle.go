@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/fedctl/fedctl/gcp"
@@ -155,11 +154,8 @@ func (e *Engine) offboardStep(c *Change, o *OffboardSpec) step {
 			err = e.c.DisableServiceAccount(ctx, o.Email)
 		}
 		if gcp.IsNotFound(err) {
-			return nil
+			return nil // already deleted
 		}
-		if err != nil {
-			return fmt.Errorf("%w", err)
-		}
-		return nil
+		return err
 	}}
 }

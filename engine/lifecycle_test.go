@@ -368,3 +368,41 @@ func TestOffboardingUnderDelays(t *testing.T) {
 		t.Errorf("not converged after re-enabling: %q", pendingAddresses(p))
 	}
 }
+
+// The token a gateway holds for an offboarded user is rejected from the
+// moment the SA is disabled, and accepted again once setup lists the user
+// again and re-enables it, as Google documents.
+func TestHeldTokenFollowsOffboardingAndReturn(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	ctx := context.Background()
+	withVerifier := func(users ...string) *config.Config {
+		cfg := testConfig(t, users...)
+		cfg.Verifier = emulator.DefaultSeed.Operator
+		return cfg
+	}
+	e.setup(t, withVerifier("alice@acme.com", "bob@acme.com"))
+	bobSA := saEmail("fedctl-bob")
+	tok, err := e.client.GenerateAccessToken(ctx, bobSA, []string{saEmail("fedctl-admin")}, nil, time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asBob, err := gcp.New(ctx, gcp.Config{Endpoint: e.srv.Endpoint, AccessToken: tok.AccessToken, Retry: gcp.RetryPolicy{Attempts: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := func() bool {
+		_, err := asBob.GetServiceAccount(ctx, saEmail("fedctl-alice"))
+		return !gcp.IsUnauthenticated(err)
+	}
+	if !accepted() {
+		t.Fatal("bob's token rejected before offboarding")
+	}
+	e.setup(t, withVerifier("alice@acme.com"))
+	if accepted() {
+		t.Error("bob's token still accepted after offboarding")
+	}
+	e.setup(t, withVerifier("alice@acme.com", "bob@acme.com"))
+	if !accepted() {
+		t.Error("bob's old token rejected after he was listed again (Google accepts it again once re-enabled)")
+	}
+}

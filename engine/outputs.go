@@ -150,6 +150,9 @@ func commonDomain(users []string) string {
 // OAuth client's {client_id, client_secret} JSON for gcp_oauth.
 func HoopCredentialsFile(d *Desired) string {
 	if hoopProvider(d) == HoopProviderOAuth {
+		if d.HoopOAuthClientFile != "" {
+			return d.HoopOAuthClientFile
+		}
 		return "OAUTH_CLIENT.json"
 	}
 	if d.AdminKeyFile != "" {

@@ -318,6 +318,14 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 				s.provides = []fact{factBundleRole}
 			}
 			rest = append(rest, s)
+		case KindOrgPolicy:
+			// setup --enforce-no-keys (SPEC §7.6): the project's own policy
+			// on a boolean constraint; last, after any key setup makes.
+			st := c.After.(*OrgPolicyState)
+			rest = append(rest, step{name: "set " + c.Address, changes: []*Change{c},
+				run: func(ctx context.Context) error {
+					return e.c.SetBooleanPolicy(ctx, p.Project, st.Constraint, st.Enforced)
+				}})
 		case KindLocalFile:
 			s := step{name: "write " + c.Address, changes: []*Change{c}, run: func(context.Context) error { return writeHoopPolicy(d) }}
 			if d.Admin != nil {

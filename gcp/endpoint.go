@@ -76,6 +76,11 @@ func serviceURL(endpoint, prodURL string) string {
 	if legacyTokenURLs[host+u.Path] {
 		return endpoint + "oauth2/token"
 	}
+	if host == "accounts.google.com" {
+		// Google's sign-in (the OAuth authorization endpoint) is not a
+		// googleapis.com service: ENDPOINT/accounts/PATH.
+		return endpoint + "accounts/" + strings.TrimPrefix(u.EscapedPath(), "/")
+	}
 	service, ok := strings.CutSuffix(host, ".googleapis.com")
 	if !ok || service == "" || strings.Contains(service, ".") {
 		return prodURL

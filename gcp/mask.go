@@ -27,7 +27,7 @@ var secretFields = []string{
 	"accessToken", "access_token", "privateKeyData", "private_key",
 	"id_token", "idToken", "refresh_token", "client_secret",
 	"subjectToken", "subject_token", "actorToken", "actor_token",
-	"assertion", "signedJwt", "token",
+	"assertion", "signedJwt", "token", "code", "code_verifier",
 }
 
 var (

@@ -3,7 +3,6 @@ package keys
 import (
 	"context"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -236,12 +235,6 @@ func (l *Lister) List(ctx context.Context, project string) (*Inventory, error) {
 	})
 	sort.Slice(inv.ServiceAccounts, func(i, j int) bool { return inv.ServiceAccounts[i].Email < inv.ServiceAccounts[j].Email })
 	return inv, nil
-}
-
-// isAdminSA: fedctl's admin SA, whose key (if any) a Hoop gcp_iam gateway
-// holds to mint the per-user tokens.
-func isAdminSA(sa *gcp.ServiceAccount) bool {
-	return FedctlOwned(sa) && (strings.HasPrefix(sa.Description, "Mints short-lived tokens") || sa.DisplayName == "fedctl admin")
 }
 
 // Filter keeps the keys keep accepts.

@@ -27,6 +27,11 @@ type projectFacts struct {
 	policy    *gcp.Policy // the project's IAM policy
 	policyErr error
 
+	// keyPolicy is the effective iam.disableServiceAccountKeyCreation
+	// policy (SPEC §7.6).
+	keyPolicy    *gcp.OrgPolicy
+	keyPolicyErr error
+
 	loadOnce sync.Once
 	ready    chan struct{} // closed when the eager reads are done
 
@@ -55,6 +60,9 @@ func (f *projectFacts) readEager(ctx context.Context, apis []string, adminEmail 
 	var wg sync.WaitGroup
 	wg.Go(func() { f.services, f.servicesErr = f.c.ServiceStates(ctx, f.project, apis) })
 	wg.Go(func() { f.policy, f.policyErr = f.c.ProjectPolicy(f.project).Get(ctx) })
+	wg.Go(func() {
+		f.keyPolicy, f.keyPolicyErr = f.c.GetEffectivePolicy(ctx, f.project, gcp.ConstraintDisableKeyCreation)
+	})
 	if adminEmail != "" {
 		wg.Go(func() { f.admin, f.adminErr = f.c.GetServiceAccount(ctx, adminEmail) })
 		wg.Go(func() { f.keys, f.keysErr = f.c.ListKeys(ctx, adminEmail, true) })

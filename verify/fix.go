@@ -31,11 +31,6 @@ func fixGrantOnProject(project, member string, roles []string) string {
 	return strings.Join(cmds, " && ")
 }
 
-func fixDeleteKey(project, sa, keyName string) string {
-	id := keyName[strings.LastIndex(keyName, "/")+1:]
-	return fmt.Sprintf("gcloud iam service-accounts keys delete %s --iam-account=%s --project=%s", id, sa, project)
-}
-
 func fixEnableSA(project, sa string) string {
 	return fmt.Sprintf("gcloud iam service-accounts enable %s --project=%s", sa, project)
 }

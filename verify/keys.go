@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/gcp"
 )
 
@@ -119,4 +120,30 @@ func (ik *identityKeys) check(project string) Check {
 func targetKeysRow(project, sa string, keys int) (seen, fix string) {
 	return fmt.Sprintf("%d user-managed key(s) on the federated target SA: %s — whoever holds one is %s with no provider, condition or pool in the way",
 		keys, fallbackKey, sa), fixPruneKeys(project, []string{sa})
+}
+
+// CheckKeyPolicy shows the project's key-creation policy.
+const CheckKeyPolicy = "key_creation_policy"
+
+func init() { titles[CheckKeyPolicy] = "key creation policy" }
+
+// keyPolicyCheck is the key_creation_policy row: the effective
+// iam.disableServiceAccountKeyCreation. Not enforced is a warning in wif
+// mode only: impersonation and oauth may still have a gcp_iam gateway that
+// needs the admin's key.
+func (r *runner) keyPolicyCheck() Check {
+	f := r.facts
+	c := Check{Scope: ScopeProject, Name: CheckKeyPolicy, Subject: gcp.ConstraintDisableKeyCreation}
+	switch {
+	case f.keyPolicyErr != nil:
+		c.Status, c.Seen, c.Fix = Skip, "cannot read: "+errText(f.keyPolicyErr), fixForReadError(f.keyPolicyErr, r.project)
+	case f.keyPolicy.Enforced():
+		c.Status, c.Seen = Pass, "enforced: no new keys"
+	case r.cfg.Mode == config.ModeWIF:
+		c.Status, c.Seen = Warn, "not enforced: a fallback key for the target SA can be made"
+		c.Fix = "fedctl keys enforce --project " + r.project
+	default:
+		c.Status, c.Seen = Pass, "not enforced: new keys can be made"
+	}
+	return c
 }

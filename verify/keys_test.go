@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/fedctl/fedctl/emulator"
+	"github.com/fedctl/fedctl/gcp"
 )
 
 // A user-managed key on a per-user SA is a warning with the prune command
@@ -27,4 +28,27 @@ func TestKeyOnAnIdentityWarns(t *testing.T) {
 	if rep.Failed() {
 		t.Errorf("a key is a warning, not a failure:\n%s", dump(rep))
 	}
+
+	// The admin's keys: the same prune command.
+	if _, err := w.c.CreateKey(context.Background(), w.admin()); err != nil {
+		t.Fatal(err)
+	}
+	rep = w.run(w.opts("alice@acme.com"))
+	c = wantRow(t, rep, CheckAdminKeys, w.admin(), Warn, "1 user-managed key(s)")
+	if want := "fedctl keys prune --project " + testProject + " --sa " + w.admin(); c.Fix != want {
+		t.Errorf("admin keys fix = %q, want %q", c.Fix, want)
+	}
+}
+
+// The key-creation org policy's state is a row.
+func TestKeyCreationPolicyRow(t *testing.T) {
+	w := newWorld(t, emulator.Options{}, "alice@acme.com")
+	w.setup()
+	rep := w.run(w.opts("alice@acme.com"))
+	wantRow(t, rep, CheckKeyPolicy, gcp.ConstraintDisableKeyCreation, Pass, "not enforced: new keys can be made")
+	if err := w.c.SetBooleanPolicy(context.Background(), testProject, gcp.ConstraintDisableKeyCreation, true); err != nil {
+		t.Fatal(err)
+	}
+	rep = w.run(w.opts("alice@acme.com"))
+	wantRow(t, rep, CheckKeyPolicy, gcp.ConstraintDisableKeyCreation, Pass, "enforced: no new keys")
 }

@@ -67,6 +67,9 @@ type Options struct {
 	// SubjectTokenSource names where the token or claims came from (rows'
 	// subject).
 	SubjectTokenSource string
+	// OAuth, in oauth mode with a client file, runs each user's consent
+	// flow (SPEC §7.5); nil: the data roles only.
+	OAuth *OAuthOptions
 	// Progress, when set, hears about long waits (IAM propagation), for a
 	// line on stderr.
 	Progress func(format string, args ...any)

@@ -179,37 +179,43 @@ func (r *runner) retryPropagation(ctx context.Context, waited *time.Duration, fn
 // orgPolicyRows: the organization policies that govern what this
 // federation relies on — the wif provider's issuer; with an admin key file,
 // the key-creation constraints (the key works, a new one would be refused).
+// One row per concern, the constraint named in what it saw.
 func (r *runner) orgPolicyRows(ctx context.Context) []Check {
 	var out []Check
-	row := func(constraint string, judge func(*gcp.OrgPolicy) (Status, string, string)) {
-		c := Check{Scope: ScopeProject, Name: CheckOrgPolicy, Subject: constraint}
-		pol, err := r.c.GetEffectivePolicy(ctx, r.project, constraint)
-		if err != nil {
-			set(&c, Skip, "cannot read the organization policy: "+errText(err), "grant roles/orgpolicy.policyViewer (or roles/viewer) and enable orgpolicy.googleapis.com")
-		} else {
-			st, seen, fix := judge(pol)
-			set(&c, st, seen, fix)
-		}
-		out = append(out, c)
+	add := func(st Status, seen, fix string) {
+		out = append(out, Check{Scope: ScopeProject, Name: CheckOrgPolicy, Subject: r.project, Status: st, Seen: seen, Fix: fix})
 	}
+	const readFix = "grant roles/orgpolicy.policyViewer (or roles/viewer) and enable orgpolicy.googleapis.com"
 	if r.cfg.Mode == config.ModeWIF && r.cfg.WIF.Provider.IssuerURI != "" {
 		issuer := r.cfg.WIF.Provider.IssuerURI
-		row(gcp.ConstraintWorkloadIdentityPoolProviders, func(p *gcp.OrgPolicy) (Status, string, string) {
-			if p.Allows(issuer) || p.Allows(strings.TrimSuffix(issuer, "/")) {
-				return Pass, "allows " + issuer, ""
-			}
-			return Fail, "does not allow the issuer " + issuer + ": Google refuses the provider", "ask an organization policy administrator to allow " + issuer
-		})
+		c := "constraints/" + gcp.ConstraintWorkloadIdentityPoolProviders
+		switch pol, err := r.c.GetEffectivePolicy(ctx, r.project, gcp.ConstraintWorkloadIdentityPoolProviders); {
+		case err != nil:
+			add(Skip, "cannot read "+c+": "+errText(err), readFix)
+		case pol.Allows(issuer) || pol.Allows(strings.TrimSuffix(issuer, "/")):
+			add(Pass, "the workload identity pool providers policy allows the issuer "+issuer, "")
+		default:
+			add(Fail, "the workload identity pool providers policy does not allow the issuer "+issuer+": Google refuses the provider",
+				"ask an organization policy administrator to add "+issuer+" to "+c)
+		}
 	}
 	if r.opts.AdminKeyFile != "" {
+		var enforced []string
 		for _, k := range []string{gcp.ConstraintDisableKeyCreation, gcp.ConstraintManagedDisableKeyCreation} {
-			row(k, func(p *gcp.OrgPolicy) (Status, string, string) {
-				if p.Enforced() {
-					return Warn, "enforced: the admin key works, but no new key can be created (rotation is refused)",
-						fmt.Sprintf("verify keylessly: fedctl setup --project %s --verifier user:YOU", r.project)
-				}
-				return Pass, "not enforced", ""
-			})
+			pol, err := r.c.GetEffectivePolicy(ctx, r.project, k)
+			if err != nil {
+				add(Skip, "cannot read constraints/"+k+": "+errText(err), readFix)
+				return out
+			}
+			if pol.Enforced() {
+				enforced = append(enforced, "constraints/"+k)
+			}
+		}
+		if len(enforced) > 0 {
+			add(Warn, strings.Join(enforced, ", ")+" enforced: the admin key works, but no new key can be created (rotation is refused)",
+				fmt.Sprintf("verify keylessly: fedctl setup --project %s --verifier user:YOU", r.project))
+		} else {
+			add(Pass, "key creation allowed (constraints/"+gcp.ConstraintDisableKeyCreation+" and its managed twin not enforced)", "")
 		}
 	}
 	return out

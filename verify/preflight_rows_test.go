@@ -111,10 +111,10 @@ func (w *world) orgPolicy(constraint string, rules ...emulator.OrgPolicyRule) {
 func TestOrgPolicyRows(t *testing.T) {
 	w := wifWorld(t, false)
 	rep := w.run(w.opts())
-	wantRow(t, rep, CheckOrgPolicy, "iam.workloadIdentityPoolProviders", Pass, "allows")
+	wantRow(t, rep, CheckOrgPolicy, testProject, Pass, "pool providers policy allows the issuer")
 	w.orgPolicy(emulator.ConstraintWIFPoolProviders, emulator.OrgPolicyRule{AllowedValues: []string{"https://gitlab.com"}})
 	rep = w.run(w.opts())
-	wantRow(t, rep, CheckOrgPolicy, "iam.workloadIdentityPoolProviders", Fail, "does not allow the issuer")
+	wantRow(t, rep, CheckOrgPolicy, testProject, Fail, "does not allow the issuer")
 
 	w = newWorld(t, emulator.Options{}, "alice@acme.com")
 	w.setup()
@@ -123,7 +123,6 @@ func TestOrgPolicyRows(t *testing.T) {
 	on := true
 	w.orgPolicy(emulator.ConstraintDisableKeyCreation, emulator.OrgPolicyRule{Enforce: &on})
 	rep = w.run(o)
-	wantRow(t, rep, CheckOrgPolicy, "iam.disableServiceAccountKeyCreation", Warn, "no new key")
-	wantRow(t, rep, CheckOrgPolicy, "iam.managed.disableServiceAccountKeyCreation", Pass)
+	wantRow(t, rep, CheckOrgPolicy, testProject, Warn, "constraints/iam.disableServiceAccountKeyCreation enforced", "no new key")
 	wantRow(t, rep, CheckMint, "alice@acme.com", Pass)
 }

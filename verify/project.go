@@ -3,7 +3,6 @@ package verify
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/gcp"
@@ -60,6 +59,8 @@ func (r *runner) projectChecks(ctx context.Context) []Check {
 			add(CheckGrantPattern, r.project, Pass, "Pattern A: Token Creator per user SA, not on the project", "")
 		}
 	}
+
+	out = append(out, r.keyPolicyCheck())
 
 	for _, l := range evidenceLogs {
 		switch {
@@ -127,11 +128,13 @@ func (r *runner) saChecks(sa string) []Check {
 		if r.opts.AdminKey != nil && r.cfg.Mode != config.ModeWIF {
 			seen += "; --admin-key-file is one of them (a gateway needs it; keep it only there)"
 		}
-		fixes := make([]string, 0, len(f.keys))
-		for _, k := range f.keys {
-			fixes = append(fixes, fixDeleteKey(r.project, sa, k.Name))
+		// The prune command (SPEC §7.6), which spares the gateway's key
+		// when verify was given it.
+		fix := fixPruneKeys(r.project, []string{sa})
+		if r.opts.AdminKey != nil && r.opts.AdminKeyFile != "" {
+			fix += " --admin-key-file " + r.opts.AdminKeyFile
 		}
-		out = append(out, row(keysName, Warn, seen, strings.Join(fixes, " && ")))
+		out = append(out, row(keysName, Warn, seen, fix))
 	}
 	return out
 }

@@ -20,6 +20,7 @@ type runner struct {
 	project string
 	admin   string // the admin SA's email (impersonation)
 	facts   *projectFacts
+	domains domainPolicy // oauth: iam.allowedPolicyMemberDomains
 	minter  *minter
 	qfact   queryFact // preflight_rows.go
 	budget  budget    // the run's one propagation wait
@@ -98,8 +99,21 @@ func Run(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Options) (
 		userChecks = r.wifChecks(ctx)
 	case config.ModeOAuth:
 		r.facts.await()
+		if o := r.opts.OAuth; o != nil && o.Client != nil {
+			userChecks = append(userChecks, r.oauthClientRow())
+			// One consent page at a time: one person at one browser.
+			for _, email := range users {
+				rows, v := r.oauthConsentUser(ctx, email)
+				userChecks = append(userChecks, rows...)
+				rep.Users = append(rep.Users, v)
+			}
+			break
+		}
 		for _, email := range users {
 			chk, v := r.oauthUser(email)
+			if dc, ok := r.memberDomainRow(ctx, email); ok {
+				userChecks = append(userChecks, dc)
+			}
 			userChecks = append(userChecks, chk)
 			rep.Users = append(rep.Users, v)
 		}

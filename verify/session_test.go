@@ -28,7 +28,11 @@ func TestMintWithAdminKeyFile(t *testing.T) {
 	if rep.Failed() || rep.MintedBy != MintedByKeyFile {
 		t.Fatalf("minted by %q:\n%s", rep.MintedBy, dump(rep))
 	}
-	wantRow(t, rep, CheckAdminKeys, w.admin(), Warn, "1 user-managed key(s)", "--admin-key-file is one of them")
+	c := wantRow(t, rep, CheckAdminKeys, w.admin(), Warn, "1 user-managed key(s)", "--admin-key-file is one of them")
+	// The fix spares the gateway's key (SPEC §7.6).
+	if !strings.HasSuffix(c.Fix, "--sa "+w.admin()+" --admin-key-file admin-key.json") {
+		t.Errorf("fix = %q", c.Fix)
+	}
 	wantRow(t, rep, CheckMint, "alice@acme.com", Pass, "via "+w.admin())
 }
 

@@ -137,6 +137,10 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 		cfg.Verifier = strings.TrimPrefix(v, "-")
 	}
 
+	if err := askOAuthClient(p, s); err != nil {
+		return err
+	}
+
 	// 5. Plan.
 	plan, err := s.backend.Plan(ctx, cfg)
 	if err != nil {
@@ -214,7 +218,7 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 	}
 
 	// 7. Verify.
-	rep, err := s.backend.Verify(ctx, cfg, cfg.Users())
+	rep, err := accessibleVerify(ctx, p, s, ios)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/engine"
 	"github.com/fedctl/fedctl/gcp"
+	"github.com/fedctl/fedctl/oauthflow"
 	"github.com/fedctl/fedctl/verify"
 )
 
@@ -43,6 +44,9 @@ type APIState struct {
 type BackendOptions struct {
 	Engine engine.Options // Progress is set per Apply
 	Verify verify.Options // Users is set per Verify
+	// OAuthBrowser opens the consent page of the oauth mode's sign-in
+	// (oauth_verify.go); zero: the URL is only shown.
+	OAuthBrowser oauthflow.Browser
 }
 
 // NewBackend is the Backend over a real gcp client.
@@ -89,6 +93,9 @@ func (b *gcpBackend) Verify(ctx context.Context, cfg *config.Config, users []str
 	}
 	if opts.Concurrency == 0 {
 		opts.Concurrency = cfg.Concurrency
+	}
+	if opts.OAuth == nil {
+		opts.OAuth = oauthVerifyOptions(cfg)
 	}
 	return verify.Run(ctx, b.client, cfg, opts)
 }

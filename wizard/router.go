@@ -49,6 +49,7 @@ func newModel(s *session, start step) *Model {
 		stepPlan:        newPlanScreen(s),
 		stepApply:       newApplyScreen(s),
 		stepVerify:      newVerifyScreen(s),
+		stepOAuthClient: newOAuthClientScreen(s),
 	}
 	m.help = help.New()
 	m.help.Styles.ShortKey = s.styles.Help.Bold(true)

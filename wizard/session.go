@@ -29,22 +29,27 @@ const (
 	stepPlan
 	stepApply
 	stepVerify
+	stepOAuthClient
 	numSteps
 )
 
-var stepNames = [numSteps]string{"Project", "Mode", "Identities", "Provider", "Access", "Audit", "Plan", "Apply", "Verify"}
+var stepNames = [numSteps]string{"Project", "Mode", "Identities", "Provider", "Access", "Audit", "Plan", "Apply", "Verify", "OAuth client"}
 
 func (s step) String() string { return stepNames[s] }
 
 var (
 	identitiesFlow = []step{stepProject, stepMode, stepIdentities, stepAudit, stepPlan, stepApply, stepVerify}
 	wifFlow        = []step{stepProject, stepMode, stepWIFProvider, stepWIFAccess, stepAudit, stepPlan, stepApply, stepVerify}
+	oauthFlow      = []step{stepProject, stepMode, stepIdentities, stepOAuthClient, stepAudit, stepPlan, stepApply, stepVerify}
 )
 
 // flow is the steps of the current mode, in order.
 func (s *session) flow() []step {
-	if s.cfg.Mode == config.ModeWIF {
+	switch s.cfg.Mode {
+	case config.ModeWIF:
 		return wifFlow
+	case config.ModeOAuth:
+		return oauthFlow
 	}
 	return identitiesFlow
 }
@@ -75,6 +80,10 @@ type session struct {
 	configPath string
 	// savedPath is where the answers were written, if they were.
 	savedPath string
+
+	// operator is the signed-in operator's email (gcloud's account), when
+	// known: oauth mode's sign-in on the Verify screen starts with them.
+	operator string
 
 	// projectNumber is the project's number once the Project screen read
 	// it (wif members and resource names use it).

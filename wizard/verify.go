@@ -24,7 +24,8 @@ type verifyScreen struct {
 	rerun   string // the user being verified again ("" for everyone)
 	seq     int
 	err     error
-	sel     int // the user r re-runs
+	sel     int          // the user r re-runs
+	consent consentState // oauth: a sign-in in progress (oauth_verify.go)
 	width   int
 	height  int
 }
@@ -52,7 +53,10 @@ func (v *verifyScreen) setSize(w, h int) {
 	v.render()
 }
 
-func (v *verifyScreen) enter() tea.Cmd { return v.run("") }
+func (v *verifyScreen) enter() tea.Cmd {
+	v.selectOperator()
+	return v.run("")
+}
 
 // run verifies every user (user "") or one user again.
 func (v *verifyScreen) run(user string) tea.Cmd {
@@ -71,6 +75,14 @@ func (v *verifyScreen) run(user string) tea.Cmd {
 }
 
 func (v *verifyScreen) update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := v.oauthUpdate(msg); ok {
+		return cmd
+	}
+	if km, ok := msg.(tea.KeyMsg); ok {
+		if cmd, ok := v.oauthKey(km); ok {
+			return cmd
+		}
+	}
 	switch msg := msg.(type) {
 	case verifyMsg:
 		if msg.seq != v.seq {
@@ -204,6 +216,9 @@ func (v *verifyScreen) render() {
 }
 
 func (v *verifyScreen) view() string {
+	if cv := v.consentView(); cv != "" {
+		return cv
+	}
 	st := v.s.styles
 	var b strings.Builder
 	switch {
@@ -255,7 +270,7 @@ func (v *verifyScreen) view() string {
 
 func (v *verifyScreen) help() bindings {
 	k := v.s.keys
-	short := []key.Binding{withHelp(k.NextItem, "tab", "next user"), k.Rerun, k.Finish}
+	short := append([]key.Binding{withHelp(k.NextItem, "tab", "next user"), k.Rerun}, append(v.consentHelp(), k.Finish)...)
 	if len(v.s.cfg.Users()) == 0 {
 		short = []key.Binding{withHelp(k.Rerun, "r", "verify again"), k.Finish}
 	}

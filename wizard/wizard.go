@@ -89,6 +89,9 @@ func Run(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts Optio
 			vo.Users = nil // set per Verify
 			bo.Verify = vo
 		}
+		if bo.OAuthBrowser.Open == nil {
+			bo.OAuthBrowser = defaultBrowser(f)
+		}
 		backend = NewBackend(client, bo)
 	}
 	getenv := f.Getenv
@@ -102,6 +105,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts Optio
 	s.color = ios.ColorEnabled()
 	s.allow = opts.WIFAllow
 	s.onWIFOutputs = opts.WIFOutputs
+	s.operator = operatorEmail(opts.Verifier)
 	s.inv = opts.Invocation
 	if opts.Accessible || getenv("TERM") == "dumb" {
 		return runAccessible(ctx, s, ios)
