@@ -481,6 +481,9 @@ func permissionsFor(c *Change) writePermission {
 		return writePermission{[]string{"bigquery.datasets." + act}, "project"}
 	case KindDatasetAccess:
 		return writePermission{[]string{"bigquery.datasets.update"}, "project"}
+	case KindOrgPolicy:
+		// Org Policy "Access control": create or update the project's policy.
+		return writePermission{[]string{"orgpolicy.policies.create", "orgpolicy.policies.update"}, "project"}
 	}
 	return writePermission{}
 }
@@ -504,6 +507,8 @@ func grantingRole(perm string) string {
 		return "roles/logging.configWriter"
 	case strings.HasPrefix(perm, "bigquery.datasets."):
 		return "roles/bigquery.dataOwner"
+	case strings.HasPrefix(perm, "orgpolicy."):
+		return "roles/orgpolicy.policyAdmin"
 	}
 	return "roles/owner"
 }
