@@ -240,6 +240,22 @@ func (p *Plan) projectPolicyAfter() *gcp.Policy {
 	return work
 }
 
+// projectPrincipalsAfter counts the project policy's principals once the
+// plan is applied: today's, plus the members the plan adds, less those it
+// removes (each member change is one principal of one binding).
+func (p *Plan) projectPrincipalsAfter() int {
+	d := p.desired
+	t := ProjectTarget(d.Project)
+	n := 0
+	if cur := p.live.Policies[t]; cur != nil {
+		n = PolicyPrincipals(cur)
+	}
+	if c := p.Change(t.Address()); c != nil && c.Delta != nil {
+		n += len(c.Delta.Add) - len(c.Delta.Remove)
+	}
+	return n
+}
+
 // PolicyPrincipals counts the principals of a policy as Google does for the
 // 1,500 limit: each member of each binding, and each audit exemption.
 func PolicyPrincipals(p *gcp.Policy) int {
@@ -258,7 +274,7 @@ func PolicyPrincipals(p *gcp.Policy) int {
 // checkPolicySize refuses a plan whose project policy would exceed 1,500
 // principals: Google refuses the write (HTTP 400) after the accounts exist.
 func (p *Plan) checkPolicySize() {
-	n := PolicyPrincipals(p.projectPolicyAfter())
+	n := p.projectPrincipalsAfter()
 	if n <= MaxPolicyMembers {
 		return
 	}

@@ -127,7 +127,7 @@ func TestDataRoleBundleRoundTrip(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
 	big := testConfig(t, users(800)...)
 	big.Preflight.DataRoleBundle = DefaultDataRoleBundle
-	if p := e.plan(t, big); p.PreflightErr() != nil || PolicyPrincipals(p.projectPolicyAfter()) != 801 {
+	if p := e.plan(t, big); p.PreflightErr() != nil || PolicyPrincipals(p.projectPolicyAfter()) != 801 || p.projectPrincipalsAfter() != 801 {
 		t.Fatalf("800 users with the bundle: %d principals, %v", PolicyPrincipals(p.projectPolicyAfter()), p.PreflightErr())
 	}
 
