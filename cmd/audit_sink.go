@@ -7,6 +7,7 @@ import (
 
 	"github.com/fedctl/fedctl/audit"
 	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/config"
 )
 
 func newAuditSinkCmd(f *cmdutil.Factory) *cobra.Command {
@@ -71,6 +72,14 @@ func runAuditSinkCreate(cmd *cobra.Command, f *cmdutil.Factory, opts *auditSinkO
 			}
 			*o.dst = o.val
 		}
+	}
+	// Bad IDs are a usage error before any API call, as in setup's
+	// preflight, not a 400 from BigQuery halfway through the apply.
+	if probs := sinkCfg.Problems(); len(probs) > 0 {
+		for i := range probs {
+			probs[i].Flag = map[string]string{"audit.sink.name": "--name", "audit.sink.dataset": "--dataset"}[probs[i].Field]
+		}
+		return cmdutil.FlagErrorWrap(&config.PreflightError{Problems: probs})
 	}
 	fed, err := auditFederation(cfg)
 	if err != nil {

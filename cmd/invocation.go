@@ -11,7 +11,7 @@ import (
 // verify, that shape the federation: a fedctl command printed as a fix
 // repeats those given, or it would plan or check a different federation.
 var federationFlags = []string{
-	"mode", "admin-sa", "template", "grant", "roles",
+	"name", "mode", "admin-sa", "template", "grant", "roles",
 	"pool", "provider", "issuer-uri", "attribute-mapping", "attribute-condition", "allowed-audiences",
 	"target-sa", "principal-set", "preset", "preset-values", "principal", "direct", "jwks-file",
 	"oauth-client",

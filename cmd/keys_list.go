@@ -11,6 +11,7 @@ import (
 
 	"github.com/fedctl/fedctl/audit"
 	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/internal/fixhint"
 	"github.com/fedctl/fedctl/keys"
 )
 
@@ -152,7 +153,8 @@ func renderKeysTable(f *cmdutil.Factory, inv *keys.Inventory, allSAs bool) error
 	}
 	if n > 0 {
 		fmt.Fprintf(ios.Out, "\n%s %d key(s) on federated or fedctl identities: %s.\n  Remove them: %s\n",
-			cs.WarningIcon(), n, keys.FederatedKeyWarning, keys.PruneCommand(inv.Project, sas))
+			cs.WarningIcon(), n, keys.FederatedKeyWarning,
+			fixhint.Invocation{Sandbox: f.Globals.Sandbox, Project: inv.Project}.Contextualize(keys.PruneCommand(inv.Project, sas), ""))
 	}
 	if len(gateways) > 0 {
 		fmt.Fprintf(ios.Out, "  A gateway uses %s: keep it (--keep ID) until the gateway has keyless credentials.\n", strings.Join(gateways, ", "))

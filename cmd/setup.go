@@ -276,7 +276,11 @@ func runVerification(ctx context.Context, f *cmdutil.Factory, client *gcp.Client
 		}
 	}
 	if rep.Failed() {
-		return cmdutil.Silence(&cmdutil.ChecksFailedError{})
+		err := &cmdutil.ChecksFailedError{Message: rep.FailureMessage()}
+		if rep.Summary.Unchecked > 0 {
+			return err
+		}
+		return cmdutil.Silence(err)
 	}
 	return nil
 }

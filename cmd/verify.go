@@ -1,8 +1,6 @@
 package cmd
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/fedctl/fedctl/cmdutil"
@@ -141,9 +139,14 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions) erro
 		return err
 	}
 	if rep.Failed() {
-		// The table already says what failed: exit 3 without repeating it.
-		return cmdutil.Silence(&cmdutil.ChecksFailedError{
-			Message: fmt.Sprintf("%d of %d checks failed", rep.Summary.Fail, len(rep.Checks))})
+		// The table already says what failed: exit 3 without repeating it
+		// — unless a check could not be made, which is said on stderr too
+		// ("could not check: …"): that run verified less than it shows.
+		err := &cmdutil.ChecksFailedError{Message: rep.FailureMessage()}
+		if rep.Summary.Unchecked > 0 {
+			return err
+		}
+		return cmdutil.Silence(err)
 	}
 	return nil
 }

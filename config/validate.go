@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Problem is one preflight finding: what is wrong with which value, and a
@@ -86,6 +87,7 @@ var flagFor = map[string]string{
 	"hoop_policy":                         "--hoop-policy",
 	"concurrency":                         "--concurrency",
 	"wait":                                "--wait",
+	"hoop_token_ttl":                      "--hoop-token-ttl",
 }
 
 var indexRE = lazyregexp.New(`\[\d+\]`)
@@ -171,20 +173,42 @@ func (v *validator) common() {
 	if c.Wait < 0 {
 		v.add("wait", c.Wait.String(), "is negative", "use a duration such as 2m, or omit it for the default")
 	}
+	if ttl := c.HoopTokenTTL; ttl != 0 {
+		switch {
+		case c.HoopPolicy == "":
+			v.add("hoop_token_ttl", ttl.String(), "is the lifetime written to Hoop's policy, and no --hoop-policy is written", "add --hoop-policy FILE, or remove --hoop-token-ttl")
+		case ttl < time.Second || ttl > 12*time.Hour || ttl%time.Second != 0:
+			// Hoop accepts 1..43200 s (hoophq/hoop gateway/api/connections/connection_federation.go).
+			v.add("hoop_token_ttl", ttl.String(), "is outside Hoop's 1s–12h in whole seconds", "use a duration such as 1h (the default) or 8h")
+		}
+	}
 	if c.HoopPolicy != "" && c.effectiveMode() == ModeWIF {
 		v.add("hoop_policy", c.HoopPolicy, "Hoop has no federation provider for Workload Identity Federation (its providers are gcp_iam for impersonation and gcp_oauth for oauth)", "remove --hoop-policy, or use --mode impersonation or --mode oauth")
 	}
 	if c.AdminKeyFile != "" && c.effectiveMode() != ModeImpersonation {
 		v.add("admin_key_file", c.AdminKeyFile, fmt.Sprintf("only impersonation mode has an admin SA (mode is %s)", c.effectiveMode()), "remove --admin-key-file")
 	}
-	if s := c.Audit.Sink; !s.IsZero() {
-		if s.Name != "" && !sinkNameRE.MatchString(s.Name) {
-			v.add("audit.sink.name", s.Name, "is not a log sink name (up to 100 of A-Z, a-z, 0-9, '_', '-', '.')", "use e.g. "+DefaultSinkName)
-		}
-		if s.Dataset != "" && (!datasetRE.MatchString(s.Dataset) || len(s.Dataset) > 1024) {
-			v.add("audit.sink.dataset", s.Dataset, "is not a BigQuery dataset ID (letters, digits and '_')", "use e.g. "+strings.NewReplacer("-", "_", ".", "_").Replace(s.Dataset))
-		}
+	v.sink(c.Audit.Sink)
+}
+
+func (v *validator) sink(s Sink) {
+	if s.IsZero() {
+		return
 	}
+	if s.Name != "" && !sinkNameRE.MatchString(s.Name) {
+		v.add("audit.sink.name", s.Name, "is not a log sink name (up to 100 of A-Z, a-z, 0-9, '_', '-', '.')", "use e.g. "+DefaultSinkName)
+	}
+	if s.Dataset != "" && (!datasetRE.MatchString(s.Dataset) || len(s.Dataset) > 1024) {
+		v.add("audit.sink.dataset", s.Dataset, "is not a BigQuery dataset ID (letters, digits and '_')", "use e.g. "+strings.NewReplacer("-", "_", ".", "_").Replace(s.Dataset))
+	}
+}
+
+// Problems are the problems of the sink's IDs, as Validate finds them
+// (for `audit sink create`, whose flags set the sink alone).
+func (s Sink) Problems() []Problem {
+	v := &validator{}
+	v.sink(s)
+	return v.problems
 }
 
 func (v *validator) users(field string, users []string) {

@@ -184,8 +184,16 @@ func TestIntegrationServicesEnableAwaitsOperation(t *testing.T) {
 	if n := w.routeCount("serviceusage.operations.get"); n != 3 {
 		t.Errorf("operations.get calls = %d, want 3", n)
 	}
-	if got := w.waits.take(); len(got) != 3 || got[0] != 250*time.Millisecond || got[1] != 500*time.Millisecond || got[2] != time.Second {
-		t.Errorf("poll waits = %v, want [250ms 500ms 1s]", got)
+	// The first poll within 250ms, then jittered doubling (equal jitter:
+	// between half and all of 250ms, 500ms, 1s).
+	got := w.waits.take()
+	if len(got) != 3 {
+		t.Fatalf("poll waits = %v, want 3", got)
+	}
+	for i, d := range []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second} {
+		if got[i] < d/2 || got[i] > d {
+			t.Errorf("poll wait %d = %v, want within [%v, %v]", i, got[i], d/2, d)
+		}
 	}
 	states, err = w.c.ServiceStates(w.ctx, project, want)
 	if err != nil {
@@ -682,6 +690,9 @@ func TestIntegrationTransientErrorsRetried(t *testing.T) {
 	w.ts.InjectFault(emulator.Fault{Route: route, Times: 10, Status: http.StatusServiceUnavailable})
 	_, err = w.c.GetProject(w.ctx, project)
 	wantKind(t, "503 every time", err, gcp.KindUnavailable)
+	if !strings.Contains(err.Error(), "gave up after 5 tries in") {
+		t.Errorf("error does not say how long it tried: %v", err)
+	}
 	if n, waits := w.routeCount(route), w.waits.take(); n != 5 || len(waits) != 4 {
 		t.Errorf("%d requests and %d waits, want 5 and 4", n, len(waits))
 	}

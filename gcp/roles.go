@@ -34,9 +34,9 @@ func (c *Client) GetRole(ctx context.Context, name string) (*Role, error) {
 	var r *iam.Role
 	err := c.do(ctx, func() (err error) {
 		if strings.HasPrefix(name, "projects/") {
-			r, err = c.IAM.Projects.Roles.Get(name).Context(ctx).Do()
+			r, err = c.iamAPI.Projects.Roles.Get(name).Context(ctx).Do()
 		} else {
-			r, err = c.IAM.Roles.Get(name).Context(ctx).Do()
+			r, err = c.iamAPI.Roles.Get(name).Context(ctx).Do()
 		}
 		return err
 	})
@@ -52,7 +52,7 @@ func (c *Client) CreateCustomRole(ctx context.Context, project, id string, r *Ro
 		IncludedPermissions: r.Permissions, Stage: "GA"}}
 	var out *iam.Role
 	err := c.do(ctx, func() (err error) {
-		out, err = c.IAM.Projects.Roles.Create("projects/"+project, req).Context(ctx).Do()
+		out, err = c.iamAPI.Projects.Roles.Create("projects/"+project, req).Context(ctx).Do()
 		return err
 	})
 	if err != nil {
@@ -67,7 +67,7 @@ func (c *Client) UpdateCustomRole(ctx context.Context, r *Role) (*Role, error) {
 	in := &iam.Role{Title: r.Title, Description: r.Description, IncludedPermissions: r.Permissions, Etag: r.Etag}
 	var out *iam.Role
 	err := c.do(ctx, func() (err error) {
-		out, err = c.IAM.Projects.Roles.Patch(r.Name, in).UpdateMask("title,description,includedPermissions").Context(ctx).Do()
+		out, err = c.iamAPI.Projects.Roles.Patch(r.Name, in).UpdateMask("title,description,includedPermissions").Context(ctx).Do()
 		return err
 	})
 	if err != nil {
@@ -80,7 +80,7 @@ func (c *Client) UpdateCustomRole(ctx context.Context, r *Role) (*Role, error) {
 // one already gone or deleted is not an error.
 func (c *Client) DeleteCustomRole(ctx context.Context, name string) error {
 	err := c.do(ctx, func() error {
-		_, err := c.IAM.Projects.Roles.Delete(name).Context(ctx).Do()
+		_, err := c.iamAPI.Projects.Roles.Delete(name).Context(ctx).Do()
 		return err
 	})
 	if err != nil && !IsNotFound(err) {
@@ -96,7 +96,7 @@ func (c *Client) DeleteCustomRole(ctx context.Context, name string) error {
 func (c *Client) UndeleteCustomRole(ctx context.Context, name string) (*Role, error) {
 	var out *iam.Role
 	err := c.do(ctx, func() (err error) {
-		out, err = c.IAM.Projects.Roles.Undelete(name, &iam.UndeleteRoleRequest{}).Context(ctx).Do()
+		out, err = c.iamAPI.Projects.Roles.Undelete(name, &iam.UndeleteRoleRequest{}).Context(ctx).Do()
 		return err
 	})
 	if err != nil {
@@ -110,7 +110,7 @@ func (c *Client) UndeleteCustomRole(ctx context.Context, name string) (*Role, er
 func (c *Client) TestProjectPermissions(ctx context.Context, project string, perms []string) ([]string, error) {
 	var out *cloudresourcemanager.TestIamPermissionsResponse
 	err := c.do(ctx, func() (err error) {
-		out, err = c.CRM.Projects.TestIamPermissions(project, &cloudresourcemanager.TestIamPermissionsRequest{Permissions: perms}).Context(ctx).Do()
+		out, err = c.crm.Projects.TestIamPermissions(project, &cloudresourcemanager.TestIamPermissionsRequest{Permissions: perms}).Context(ctx).Do()
 		return err
 	})
 	if err != nil {
@@ -124,7 +124,7 @@ func (c *Client) TestProjectPermissions(ctx context.Context, project string, per
 func (c *Client) TestServiceAccountPermissions(ctx context.Context, email string, perms []string) ([]string, error) {
 	var out *iam.TestIamPermissionsResponse
 	err := c.do(ctx, func() (err error) {
-		out, err = c.IAM.Projects.ServiceAccounts.TestIamPermissions("projects/-/serviceAccounts/"+email, &iam.TestIamPermissionsRequest{Permissions: perms}).Context(ctx).Do()
+		out, err = c.iamAPI.Projects.ServiceAccounts.TestIamPermissions("projects/-/serviceAccounts/"+email, &iam.TestIamPermissionsRequest{Permissions: perms}).Context(ctx).Do()
 		return err
 	})
 	if err != nil {

@@ -155,26 +155,39 @@ func shortDuration(d time.Duration) string {
 	return fmt.Sprintf("%dm%ds", int(d/time.Minute), int(d%time.Minute/time.Second))
 }
 
-// retryPropagation retries fn while it fails with 403, with backoff, within
-// the run's one budget, adding the time waited to *waited and reporting
-// progress ("waiting for IAM propagation: 40s of 2m").
+// retryPropagation retries fn while it fails with 403 (a grant still
+// propagating), with the one backoff (gcp.Do), within what is left of the
+// run's one budget (Options.Wait), adding the time waited to *waited and
+// reporting progress ("waiting for IAM propagation: 40s of 2m"). It is
+// called after fn's first 403, so it waits before the next try.
 func (r *runner) retryPropagation(ctx context.Context, waited *time.Duration, fn func() error) error {
-	backoff := time.Second
 	off := r.budget.offset()
-	err := error(&gcp.Error{Kind: gcp.KindPermissionDenied})
-	for gcp.IsPermissionDenied(err) && off+*waited < r.opts.Wait {
-		d := min(backoff, r.opts.Wait-off-*waited)
-		if serr := r.opts.Sleep(ctx, d); serr != nil {
-			return serr
-		}
-		*waited += d
-		r.budget.reach(off + *waited)
-		r.progress("waiting for IAM propagation: %s of %s", shortDuration(off+*waited), shortDuration(r.opts.Wait))
-		backoff = min(2*backoff, 16*time.Second)
-		err = fn()
+	left := r.opts.Wait - off - *waited
+	if left <= 0 {
+		return errStillDenied
 	}
-	return err
+	p := gcp.RetryPolicy{Budget: left, Initial: time.Second, Max: 16 * time.Second,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			if err := r.opts.Sleep(ctx, d); err != nil {
+				return err
+			}
+			*waited += d
+			r.budget.reach(off + *waited)
+			r.progress("waiting for IAM propagation: %s of %s", shortDuration(off+*waited), shortDuration(r.opts.Wait))
+			return nil
+		}}
+	first := true
+	return gcp.Do(ctx, p, gcp.IsPermissionDenied, func() error {
+		if first {
+			first = false
+			return errStillDenied
+		}
+		return fn()
+	})
 }
+
+// errStillDenied stands for the 403 retryPropagation is called after.
+var errStillDenied = &gcp.Error{Kind: gcp.KindPermissionDenied, Message: "still denied"}
 
 // orgPolicyRows: the organization policies that govern what this
 // federation relies on — the wif provider's issuer; with an admin key file,

@@ -27,7 +27,6 @@ func (u *userRun) runProbe(ctx context.Context) {
 	}
 	if err != nil && gcp.IsPermissionDenied(err) && !gcp.IsServiceDisabled(err) && u.roles.Status == Pass {
 		// The policy shows the data roles: IAM is still propagating them.
-		r.progress("%s: the data roles are granted but not yet in effect; retrying for up to %s", u.email, r.opts.Wait)
 		var waited time.Duration
 		err = r.retryPropagation(ctx, &waited, func() (err error) { rows, err = r.query(ctx, u.token); return err })
 		if err == nil {
@@ -47,6 +46,8 @@ func (u *userRun) runProbe(ctx context.Context) {
 	}
 	e := gcp.Classify(err)
 	switch {
+	case transient(err):
+		set(&u.probe, Unchecked, "cannot query: "+errText(err), fixForReadError(err, r.project))
 	case e.Kind == gcp.KindServiceDisabled || e.Reason == "accessNotConfigured":
 		set(&u.probe, Fail, "SERVICE_DISABLED: bigquery.googleapis.com is not enabled in "+r.project, fixEnableAPI(r.project, "bigquery.googleapis.com"))
 	case e.Kind == gcp.KindPermissionDenied:
@@ -62,6 +63,8 @@ func (u *userRun) runProbe(ctx context.Context) {
 
 // query runs the probe query as the token's identity and counts its rows.
 func (r *runner) query(ctx context.Context, tok *gcp.Token) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.ProbeTimeout)
+	defer cancel()
 	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry})
 	bq, err := r.c.BigQuery(ctx, r.project, ts)
 	if err != nil {

@@ -97,6 +97,8 @@ func RunRevoked(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Opt
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// The fixes name fedctl teardown: on the sandbox it needs --sandbox.
+	r.contextualizeFixes(rep)
 	rep.summarize()
 	return rep, nil
 }

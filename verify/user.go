@@ -155,7 +155,7 @@ func (u *userRun) existence(ctx context.Context) (sa *gcp.ServiceAccount, known 
 	sa, known, err := u.r.facts.account(ctx, u.id.Email)
 	switch {
 	case !known:
-		set(&u.exists, Skip, "cannot list service accounts: "+errText(err), fixForReadError(err, u.r.project))
+		set(&u.exists, unreadable(err, Skip), "cannot list service accounts: "+errText(err), fixForReadError(err, u.r.project))
 	case sa == nil:
 		set(&u.exists, Fail, u.id.Email+" does not exist", u.r.setupCommand(u.email))
 	case sa.Disabled:
@@ -177,7 +177,7 @@ func (u *userRun) grant(ctx context.Context) (granted, known bool) {
 	}
 	pol, err := u.r.c.ServiceAccountPolicy(u.id.Email).Get(ctx)
 	if err != nil {
-		set(&u.creator, Skip, "cannot read the SA's policy: "+errText(err), fixForReadError(err, u.r.project))
+		set(&u.creator, unreadable(err, Skip), "cannot read the SA's policy: "+errText(err), fixForReadError(err, u.r.project))
 		return false, false
 	}
 	if pol.HasMember(roleTokenCreator, admin) {
@@ -198,6 +198,16 @@ func (u *userRun) explainMint(ctx context.Context, err error) {
 			fmt.Sprintf("fedctl setup --project %s --admin-key-file NEW-FILE (or drop --admin-key-file to verify keylessly)", r.project))
 		u.existence(ctx)
 		if u.exists.Status == Pass {
+			u.grant(ctx)
+		}
+		return
+	}
+	if transient(err) {
+		// Google kept failing: the mint was not made, so nothing is known
+		// about it (not "checked and wrong"); the static rows still run.
+		set(&u.mint, Unchecked, "cannot mint: "+errText(err), fixForReadError(err, r.project))
+		set(&u.probe, Skip, "no token to query with", "")
+		if sa, _ := u.existence(ctx); sa != nil {
 			u.grant(ctx)
 		}
 		return
@@ -282,7 +292,6 @@ func (u *userRun) explainDenied(ctx context.Context, e *gcp.Error, missing, admi
 		return
 	}
 	// The static row shows the grant: IAM is still propagating it.
-	r.progress("%s: Token Creator is granted but not yet in effect; retrying for up to %s", u.email, r.opts.Wait)
 	err := u.r.retryPropagation(ctx, &u.waited, func() error { return u.mintToken(ctx) })
 	switch {
 	case err == nil:

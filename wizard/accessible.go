@@ -227,7 +227,7 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 		return err
 	}
 	if rep.Failed() {
-		return cmdutil.Silence(&cmdutil.ChecksFailedError{})
+		return cmdutil.Silence(&cmdutil.ChecksFailedError{Message: rep.FailureMessage()})
 	}
 	return nil
 }

@@ -1,0 +1,99 @@
+package cmd
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Fixes printed on the sandbox are fedctl --sandbox commands: pasted as
+// they are, they act on the sandbox, not on a real project named
+// demo-project. These are the walkthroughs' (docs/lifecycle.md,
+// docs/keys.md) commands, run as a new user would.
+
+const qaVerifier = "user:operator@example.com"
+
+// verify --revoked on a user who still has access: the fix is the
+// sandbox's teardown --user.
+func TestQASandboxRevokedFixIsSandboxTeardown(t *testing.T) {
+	s := newSandboxCLI(t)
+	if r := s.run("", "--sandbox", "setup", "--yes", "--users", "alice@example.com", "--verifier", qaVerifier); r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r := s.run("", "--sandbox", "verify", "--revoked", "--user", "alice@example.com")
+	if r.code != 3 {
+		t.Fatalf("verify --revoked: exit %d, want 3\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "fedctl --sandbox teardown --user alice@example.com") {
+		t.Errorf("the fix is not the sandbox's teardown:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stdout, "--project demo-project") {
+		t.Errorf("a fix names --project demo-project on the sandbox:\n%s", r.stdout)
+	}
+}
+
+// keys list's "Remove them" command on the sandbox is keys prune with
+// --sandbox.
+func TestQASandboxKeysListPruneHint(t *testing.T) {
+	s := newSandboxCLI(t)
+	key := filepath.Join(s.dir, "shared-key.json")
+	if r := s.run("", "--sandbox", "setup", "--yes", "--users", "alice@example.com", "--verifier", qaVerifier, "--admin-key-file", key); r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r := s.run("", "--sandbox", "keys", "list")
+	if r.code != 0 {
+		t.Fatalf("keys list: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "Remove them: fedctl --sandbox keys prune --sa fedctl-admin@demo-project.iam.gserviceaccount.com") {
+		t.Errorf("the prune hint is not the sandbox's:\n%s", r.stdout)
+	}
+}
+
+// A second federation's fixes keep its --name: without it a pasted setup
+// plans federation "fedctl", which refuses team-b's admin SA.
+func TestQAFixesKeepFederationName(t *testing.T) {
+	s := newSandboxCLI(t)
+	fed := []string{"--name", "team-b", "--admin-sa", "teamb-admin", "--template", "teamb-{user.email}@{project}.iam.gserviceaccount.com"}
+	setup := append([]string{"--sandbox", "setup", "--yes", "--users", "alice@example.com", "--verifier", qaVerifier}, fed...)
+	if r := s.run("", setup...); r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r := s.run("", append([]string{"--sandbox", "verify", "--user", "dave@example.com"}, fed...)...)
+	if r.code != 3 {
+		t.Fatalf("verify dave: exit %d, want 3\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	want := "fedctl --sandbox setup --name team-b --admin-sa teamb-admin"
+	if !strings.Contains(r.stdout, want) {
+		t.Errorf("no fix %q:\n%s", want, r.stdout)
+	}
+}
+
+// audit sink create checks the sink and dataset IDs as setup's preflight
+// does: a usage error (exit 2) before any API call, with one JSON error
+// document, instead of BigQuery's 400 halfway through the apply.
+func TestQAAuditSinkCreateBadIDsAreUsageErrors(t *testing.T) {
+	srv := newFedServer(t)
+	for _, args := range [][]string{
+		{"--dataset", "bad-name"},
+		{"--name", "bad name"},
+	} {
+		before := srv.Stats().Total
+		r := runFed(t, srv, append([]string{"--output", "json", "audit", "sink", "create", "--yes"}, args...)...)
+		if r.code != 2 {
+			t.Errorf("%v: exit %d, want 2\n%s\n%s", args, r.code, r.stdout, r.stderr)
+		}
+		var doc struct {
+			Error struct {
+				Message  string `json:"message"`
+				ExitCode int    `json:"exit_code"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.Error.ExitCode != 2 || !strings.Contains(doc.Error.Message, args[0]) {
+			t.Errorf("%v: stdout is not the error document naming %s (%v):\n%s", args, args[0], err, r.stdout)
+		}
+		if n := srv.Stats().Total - before; n != 0 {
+			t.Errorf("%v: %d API request(s) before the usage error", args, n)
+		}
+	}
+}
