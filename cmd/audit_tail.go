@@ -144,7 +144,7 @@ func runAuditTail(cmd *cobra.Command, f *cmdutil.Factory, opts *auditTailOptions
 		f.Progressf("%d entries could not be parsed and were skipped", reader.Skipped)
 	}
 	if n == 0 && !jsonOut && !opts.follow {
-		f.Progressf("No token mints or BigQuery jobs since %s. (GenerateAccessToken entries need `fedctl audit enable`.)", sinceLabel(since))
+		f.Progressf("No token mints or BigQuery jobs since %s. (GenerateAccessToken entries need `%s`.)", sinceLabel(since), fedctlCommand(f, "audit enable"))
 	}
 	return nil
 }

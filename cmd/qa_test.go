@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fedctl/fedctl/gcp"
+	"github.com/fedctl/fedctl/internal/fixhint"
 )
 
 // Fixes printed on the sandbox are fedctl --sandbox commands: pasted as
@@ -94,6 +97,31 @@ func TestQAAuditSinkCreateBadIDsAreUsageErrors(t *testing.T) {
 		}
 		if n := srv.Stats().Total - before; n != 0 {
 			t.Errorf("%v: %d API request(s) before the usage error", args, n)
+		}
+	}
+}
+
+// Google's refusal of a write under an org policy (FAILED_PRECONDITION)
+// is not cured by running the command again: the fix says so and where
+// the policies are, instead of "a re-run applies only what is still
+// missing".
+func TestQAOrgPolicyRefusalFixIsNotRerun(t *testing.T) {
+	w := newKeysWorld(t)
+	sa, err := w.c.CreateServiceAccount(w.ctx, keysProject, "qa-keyed", "qa", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := runFed(t, w.srv, "keys", "enforce", "--yes"); r.code != 0 {
+		t.Fatalf("enforce: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	_, err = w.c.CreateKey(w.ctx, sa.Email)
+	if gcp.KindOf(err) != gcp.KindFailedPrecondition {
+		t.Fatalf("key create under the policy: %v, want FAILED_PRECONDITION", err)
+	}
+	for _, in := range []fixhint.Invocation{{Project: keysProject}, {Sandbox: true, Project: keysProject}} {
+		fix := fixhint.ForError(err, in)
+		if strings.Contains(fix, "run the command again") || !strings.Contains(fix, "org-polic") {
+			t.Errorf("sandbox=%v: fix %q", in.Sandbox, fix)
 		}
 	}
 }

@@ -21,7 +21,12 @@ type teardownOptions struct {
 	delete bool
 }
 
-func newTeardownCmd(f *cmdutil.Factory) *cobra.Command {
+func newTeardownCmd(f *cmdutil.Factory) *cobra.Command { return newTeardownCmdRun(f, nil) }
+
+// newTeardownCmdRun is teardown with its run replaceable: flag-parsing
+// tests pass a runF that records the options (cli/cli's pattern);
+// runTeardown is tested without cobra.
+func newTeardownCmdRun(f *cmdutil.Factory, runF func(*teardownOptions, *config.Config) error) *cobra.Command {
 	opts := &teardownOptions{}
 	cmd := &cobra.Command{
 		Use:   "teardown",
@@ -65,6 +70,9 @@ Asks on a terminal; scripts pass --yes. --dry-run shows the plan only.`,
 			}
 			if opts.delete && len(opts.users) == 0 {
 				return cmdutil.FlagErrorf("--delete goes with --user EMAIL (a full teardown already deletes what the federation owns)")
+			}
+			if runF != nil {
+				return runF(opts, cfg)
 			}
 			return runTeardown(cmd.Context(), f, cfg, opts)
 		},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 	serviceusage "google.golang.org/api/serviceusage/v1"
@@ -53,13 +54,14 @@ func (c *Client) EnableServices(ctx context.Context, project string, services []
 		chunk := ids[start:min(start+batchEnableMax, len(ids))]
 		var op *serviceusage.Operation
 		var err error
+		started := time.Now()
 		if len(chunk) == 1 {
 			op, err = c.serviceUsage.Services.Enable(serviceName(project, chunk[0]), &serviceusage.EnableServiceRequest{}).Context(ctx).Do()
 		} else {
 			op, err = c.serviceUsage.Services.BatchEnable("projects/"+project, &serviceusage.BatchEnableServicesRequest{ServiceIds: chunk}).Context(ctx).Do()
 		}
 		if err == nil {
-			err = c.awaitServiceOperation(ctx, op)
+			err = c.awaitServiceOperation(ctx, op, started)
 		}
 		if err != nil {
 			return fmt.Errorf("enabling %s in %s: %w", strings.Join(chunk, ", "), project, Classify(err))
@@ -70,11 +72,11 @@ func (c *Client) EnableServices(ctx context.Context, project string, services []
 
 // awaitServiceOperation awaits a serviceusage operation and turns its error
 // (or a batch's failures) into an *Error.
-func (c *Client) awaitServiceOperation(ctx context.Context, op *serviceusage.Operation) error {
+func (c *Client) awaitServiceOperation(ctx context.Context, op *serviceusage.Operation, started time.Time) error {
 	if op == nil {
 		return nil
 	}
-	done, err := c.awaitOperation(ctx, serviceOp(op), func(ctx context.Context, name string) (operation, error) {
+	done, err := c.awaitOperation(ctx, serviceOp(op), started, func(ctx context.Context, name string) (operation, error) {
 		next, err := c.serviceUsage.Operations.Get(name).Context(ctx).Do()
 		if err != nil {
 			return operation{}, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	iam "google.golang.org/api/iam/v1"
 )
@@ -218,6 +219,7 @@ func joinMask(mask []string) string {
 
 // iamOp starts an IAM mutation and awaits its operation.
 func (c *Client) iamOp(ctx context.Context, what string, start func() (*iam.Operation, error)) error {
+	started := time.Now()
 	op, err := start()
 	if err != nil {
 		return Classify(err)
@@ -225,7 +227,7 @@ func (c *Client) iamOp(ctx context.Context, what string, start func() (*iam.Oper
 	if op == nil {
 		return nil
 	}
-	done, err := c.awaitOperation(ctx, iamOperation(op), func(ctx context.Context, name string) (operation, error) {
+	done, err := c.awaitOperation(ctx, iamOperation(op), started, func(ctx context.Context, name string) (operation, error) {
 		next, err := c.pools().Operations.Get(name).Context(ctx).Do()
 		if err != nil {
 			return operation{}, err

@@ -109,6 +109,18 @@ func ForError(err error, in Invocation) string {
 		return "someone else changed the policy at the same time: " + in.retry() + " (fedctl re-reads it)"
 	case gcp.KindRateLimited, gcp.KindUnavailable:
 		return "Google is busy: " + in.retry() + " in a moment"
+	case gcp.KindFailedPrecondition:
+		// "does not exist" is IAM's eventual consistency (a re-run helps);
+		// otherwise Google refuses the write as things stand (an org
+		// policy, billing, the resource's state): a re-run fails alike.
+		if strings.Contains(strings.ToLower(ge.Message), "does not exist") {
+			break
+		}
+		policies := "gcloud org-policies list --project=" + project
+		if in.Sandbox {
+			policies = "fedctl sandbox org-policy list"
+		}
+		return "Google refuses this change as things stand (the message says why: an organization policy, billing or the resource's state): a re-run fails the same way until that changes; the project's organization policies: " + policies
 	}
 	return in.retry() + "; a re-run applies only what is still missing"
 }
