@@ -15,7 +15,7 @@ import (
 //	BigQuery identity of alice@acme.com. fedctl:federation=fedctl;user=alice@acme.com;mode=impersonation
 //
 // Keys: federation (required), mode (required), user (per-user SAs), kind
-// (admin, shared, target, pool, provider, sink) and verifiers (the admin
+// (admin, shared, target, pool, provider, sink, role) and verifiers (the admin
 // SA: the --verifier members whose Token Creator binding the federation
 // owns, comma-separated). The mark is parsed back strictly: anything else
 // (a malformed mark, an unknown key) is not ours.
@@ -147,9 +147,10 @@ const (
 	MarkPool     = "pool"
 	MarkProvider = "provider"
 	MarkSink     = "sink"
+	MarkRole     = "role" // the --data-role-bundle custom role
 )
 
-var markKinds = []string{MarkAdmin, MarkShared, MarkTarget, MarkPool, MarkProvider, MarkSink}
+var markKinds = []string{MarkAdmin, MarkShared, MarkTarget, MarkPool, MarkProvider, MarkSink, MarkRole}
 
 // legacyOwner recognises the descriptions of SAs made by fedctl before
 // marks existed (federation "fedctl", the only one there was): the user

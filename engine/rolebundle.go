@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/gcp"
 	"github.com/fedctl/fedctl/internal/lazyregexp"
 )
@@ -120,13 +121,23 @@ func (e *Engine) planBundle(ctx context.Context, p *Plan) error {
 	case err != nil:
 		return err
 	default:
+		// Ownership (SPEC §7.1): only a role this federation marked is
+		// updated (or undeleted); another federation's, or one made by
+		// hand, is refused before any write.
+		if m, ok := ParseMark(cur.Description); !ok || m.Federation != p.desired.Name {
+			owner := "it was not made by fedctl"
+			if ok {
+				owner = fmt.Sprintf("it belongs to federation %q", m.Federation)
+			}
+			return &OwnershipError{Problems: []string{fmt.Sprintf("custom role %s exists and %s\n    fix: pass another --data-role-bundle ID", b.Name, owner)}}
+		}
 		b.live = cur
 		before := &CustomRoleState{Name: b.Name, Permissions: cur.Permissions, Deleted: cur.Deleted}
 		c.Before = before
 		switch {
 		case cur.Deleted:
 			c.Action, c.Reason = ActionUpdate, "undeleted (deleted by an earlier teardown) and "+c.Reason
-		case slices.Equal(sortedCopy(cur.Permissions), b.Permissions):
+		case slices.Equal(sortedCopy(cur.Permissions), b.Permissions) && cur.Description == bundleDescription(p.desired):
 			c.Action, c.Reason = ActionNoop, ""
 		default:
 			c.Action, c.Reason = ActionUpdate, "permissions set to the union of "+strings.Join(b.Roles, ", ")
@@ -151,11 +162,35 @@ func (e *Engine) planBundleTeardown(ctx context.Context, p *Plan) error {
 	}
 	before := &CustomRoleState{Name: b.Name, Permissions: cur.Permissions, Deleted: cur.Deleted}
 	c := &Change{Address: bundleAddress, Kind: KindCustomRole, Action: ActionDelete, Before: before}
-	if cur.Deleted {
+	switch m, ok := ParseMark(cur.Description); {
+	case !ok || m.Federation != p.desired.Name:
+		// Not this federation's: never deleted (SPEC §7.1).
+		c.Action, c.After, c.Reason = ActionNoop, before, AdoptedReason
+		if ok {
+			c.Reason = "federation " + m.Federation + "'s: left alone"
+		}
+	case cur.Deleted:
 		c.Action, c.After = ActionNoop, before
 	}
 	p.Changes = append(p.Changes, c)
 	return nil
+}
+
+// maxRoleDescription is IAM's limit on a custom role's description.
+const maxRoleDescription = 256
+
+// bundleDescription is the bundle role's description: what it merges,
+// then the federation's ownership mark.
+func bundleDescription(d *Desired) string {
+	m := Mark{Federation: d.Name, Mode: d.Mode, Kind: MarkRole}
+	if m.Mode == "" {
+		m.Mode = config.DefaultMode
+	}
+	desc, err := m.Describe("Union of "+strings.Join(d.Bundle.Roles, ", ")+" (fedctl --data-role-bundle).", maxRoleDescription)
+	if err != nil {
+		return m.String() // a name too long for any mark is refused by setup's SAs first
+	}
+	return desc
 }
 
 func sortedCopy(s []string) []string {
@@ -180,8 +215,7 @@ func (e *Engine) bundleStep(c *Change, d *Desired, live *gcp.Role) step {
 		if c.Action == ActionDelete {
 			return e.c.DeleteCustomRole(ctx, b.Name)
 		}
-		want := &gcp.Role{Name: b.Name, Title: "fedctl data roles",
-			Description: "Union of " + strings.Join(b.Roles, ", ") + " (fedctl --data-role-bundle).", Permissions: b.Permissions}
+		want := &gcp.Role{Name: b.Name, Title: "fedctl data roles", Description: bundleDescription(d), Permissions: b.Permissions}
 		if c.Action == ActionCreate {
 			_, err := e.c.CreateCustomRole(ctx, d.Project, b.ID, want)
 			if !gcp.IsAlreadyExists(err) {
