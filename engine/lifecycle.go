@@ -137,7 +137,7 @@ func (e *Engine) updateSAStep(c *Change, live *Live, sa *ServiceAccountSpec) ste
 }
 
 // offboardStep disables (or deletes) an offboarded SA. Deleting an SA
-// already deleted is success.
+// already deleted (and no longer listed) is success.
 func (e *Engine) offboardStep(c *Change, o *OffboardSpec) step {
 	verb := "disable "
 	if o.Delete {
@@ -147,12 +147,12 @@ func (e *Engine) offboardStep(c *Change, o *OffboardSpec) step {
 		if o.Email == "" {
 			return nil // oauth: the policy write did it
 		}
-		var err error
 		if o.Delete {
-			err = e.c.DeleteServiceAccount(ctx, o.Email)
-		} else {
-			err = e.c.DisableServiceAccount(ctx, o.Email)
+			// A 404 is "already deleted" only once the listing agrees
+			// (teardown.go's deleteServiceAccount).
+			return e.deleteServiceAccount(ctx, o.Email)
 		}
+		err := e.c.DisableServiceAccount(ctx, o.Email)
 		if gcp.IsNotFound(err) {
 			return nil // already deleted
 		}
