@@ -125,3 +125,26 @@ func TestQAOrgPolicyRefusalFixIsNotRerun(t *testing.T) {
 		}
 	}
 }
+
+// keys prune --sa naming no service account of the project (a typo) is an
+// error naming it, not "No key to prune." with exit 0.
+func TestQAKeysPruneUnknownSA(t *testing.T) {
+	w := newKeysWorld(t)
+	sa, err := w.c.CreateServiceAccount(w.ctx, keysProject, "qa-keyed", "qa", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.c.CreateKey(w.ctx, sa.Email); err != nil {
+		t.Fatal(err)
+	}
+	r := runFed(t, w.srv, "keys", "prune", "--yes", "--sa", "qa-keyd@demo-project.iam.gserviceaccount.com")
+	if r.code != 1 || !strings.Contains(r.stderr, "qa-keyd@demo-project.iam.gserviceaccount.com: no such service account in project demo-project") {
+		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if n := len(w.userKeys(sa.Email)); n != 1 {
+		t.Errorf("%d keys left, want 1", n)
+	}
+	if r := runFed(t, w.srv, "keys", "prune", "--dry-run", "--sa", sa.Email); r.code != 0 || !strings.Contains(r.stdout, "1 to destroy") {
+		t.Errorf("the right --sa: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
