@@ -148,3 +148,24 @@ func TestQAKeysPruneUnknownSA(t *testing.T) {
 		t.Errorf("the right --sa: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// --user on verify (and --revoked) and token is an email, checked before
+// any API call as teardown does: a typo must not "prove" a revocation.
+func TestQAUserFlagIsAnEmail(t *testing.T) {
+	srv := newFedServer(t)
+	for _, args := range [][]string{
+		{"verify", "--revoked", "--user", "notanemail"},
+		{"verify", "--user", "alice@example.com", "--user", "notanemail"},
+		{"token", "--user", "notanemail"},
+		{"--output", "json", "verify", "--revoked", "--user", "notanemail"},
+	} {
+		before := srv.Stats().Total
+		r := runFed(t, srv, args...)
+		if r.code != 2 || !strings.Contains(r.stderr, `--user "notanemail" is not an email address`) {
+			t.Errorf("%v: exit %d, want 2\n%s\n%s", args, r.code, r.stdout, r.stderr)
+		}
+		if n := srv.Stats().Total - before; n != 0 {
+			t.Errorf("%v: %d API request(s) before the usage error", args, n)
+		}
+	}
+}
