@@ -169,3 +169,23 @@ func TestQAUserFlagIsAnEmail(t *testing.T) {
 		}
 	}
 }
+
+// verify --user X (no --users) where nothing is set up: the fixes are a
+// setup for X, which runs when pasted, not a setup with no users (a usage
+// error).
+func TestQAVerifyFixSetupNamesTheUsers(t *testing.T) {
+	s := newSandboxCLI(t)
+	r := s.run("", "--sandbox", "verify", "--user", "dave@example.com")
+	if r.code != 3 {
+		t.Fatalf("verify: exit %d, want 3\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.Contains(line, "fedctl --sandbox setup") && !strings.Contains(line, "--users dave@example.com") {
+			t.Errorf("a setup fix without the user: %q", line)
+		}
+	}
+	setup := []string{"--sandbox", "setup", "--yes", "--users", "dave@example.com", "--verifier", qaVerifier}
+	if r := s.run("", setup...); r.code != 0 {
+		t.Fatalf("the fix's setup: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
