@@ -189,3 +189,31 @@ func TestQAVerifyFixSetupNamesTheUsers(t *testing.T) {
 		t.Fatalf("the fix's setup: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// A usage error cobra finds before it parses --output json (an unknown
+// command; an unknown flag ahead of --output) still prints the one JSON
+// error document on stdout, exit 2.
+func TestQAJSONErrorDocumentBeforeFlagParse(t *testing.T) {
+	for _, args := range [][]string{
+		{"--output", "json", "bogus"},
+		{"setup", "--bogus", "--output", "json"},
+		{"teardown", "--detailed-exitcode", "--output=json"},
+	} {
+		r := runCLI(t, args...)
+		var doc struct {
+			Error struct {
+				Message  string `json:"message"`
+				ExitCode int    `json:"exit_code"`
+			} `json:"error"`
+		}
+		if r.code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, r.code)
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.Error.ExitCode != 2 || doc.Error.Message == "" {
+			t.Errorf("%v: stdout is not the JSON error document (%v):\n%q", args, err, r.stdout)
+		}
+	}
+	if r := runCLI(t, "setup", "--bogus"); r.stdout != "" {
+		t.Errorf("text run printed on stdout: %q", r.stdout)
+	}
+}
