@@ -217,3 +217,23 @@ func TestQAJSONErrorDocumentBeforeFlagParse(t *testing.T) {
 		t.Errorf("text run printed on stdout: %q", r.stdout)
 	}
 }
+
+// wif: the revocation table's fixes repeat the federation flags: the
+// teardown fix of verify --revoked, and teardown's "try the workload's
+// token" fix, which is verify's (teardown takes no --subject-token-file).
+func TestQAWIFRevokedFixesCarryTheFederation(t *testing.T) {
+	s := newSandboxCLI(t)
+	w := []string{"--preset", "github", "--issuer-uri", "https://oidc.fedctl.invalid/demo",
+		"--preset-values", "repository_owner_id=42,repository=acme/app", "--target-sa", "bigquery-runner"}
+	if r := s.run("", append([]string{"--sandbox", "setup", "--yes"}, w...)...); r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r := s.run("", append([]string{"--sandbox", "verify", "--revoked"}, w...)...)
+	if r.code != 3 || !strings.Contains(r.stdout, "fedctl --sandbox teardown --issuer-uri https://oidc.fedctl.invalid/demo --target-sa bigquery-runner --preset github") {
+		t.Errorf("verify --revoked: exit %d, no teardown fix with the federation flags:\n%s", r.code, r.stdout)
+	}
+	r = s.run("", append([]string{"--sandbox", "teardown", "--yes"}, w...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "fedctl --sandbox verify --issuer-uri https://oidc.fedctl.invalid/demo --target-sa bigquery-runner --preset github --preset-values repository_owner_id=42,repository=acme/app --revoked --subject-token-file FILE") {
+		t.Errorf("teardown: exit %d, no verify fix with the federation flags:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
