@@ -44,7 +44,7 @@ func BenchmarkTailEmulator(b *testing.B) {
 		reader func(c *gcp.Client) *Reader
 	}{
 		{"stream", NewReader},
-		{"client", func(c *gcp.Client) *Reader { return &Reader{Logging: c.Logging} }},
+		{"client", func(c *gcp.Client) *Reader { return &Reader{Client: c} }},
 	} {
 		b.Run(path.name, func(b *testing.B) {
 			ctx := context.Background()

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"testing"
 
 	"github.com/fedctl/fedctl/emulator"
@@ -19,10 +20,21 @@ type env struct {
 
 func newEnv(t *testing.T, opts emulator.Options) *env {
 	t.Helper()
-	ts := emulator.NewTestServer(t, opts)
+	return newEnvWrapped(t, opts, nil, gcp.RetryPolicy{Attempts: 1})
+}
+
+// newEnvWrapped is newEnv with wrap (a fault injector; nil: none) in front
+// of the emulator and the client retrying by retry.
+func newEnvWrapped(t *testing.T, opts emulator.Options, wrap func(http.Handler) http.Handler, retry gcp.RetryPolicy) *env {
+	t.Helper()
+	var ts *emulator.TestServer
+	if wrap == nil {
+		ts = emulator.NewTestServer(t, opts)
+	} else {
+		ts = emulator.NewTestServerWrapped(t, opts, wrap)
+	}
 	ctx := context.Background()
-	c, err := gcp.New(ctx, gcp.Config{Endpoint: ts.Endpoint, AccessToken: ts.Token,
-		Retry: gcp.RetryPolicy{Attempts: 1}})
+	c, err := gcp.New(ctx, gcp.Config{Endpoint: ts.Endpoint, AccessToken: ts.Token, Retry: retry})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +59,7 @@ func (e *env) reader(pageSize int64) *Reader {
 
 // clientReader reads through the generated Logging client instead.
 func (e *env) clientReader(pageSize int64) *Reader {
-	return &Reader{Logging: e.c.Logging, PageSize: pageSize}
+	return &Reader{Client: e.c, PageSize: pageSize}
 }
 
 // collect reads the selection into a slice.

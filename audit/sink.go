@@ -90,8 +90,7 @@ func SinkFilter(project string, fed *Federation) string {
 // CreateDataset, GetSink, ApplySink, GrantWriter, DeleteSink): the steps the
 // engine plans and runs for setup, teardown and `audit sink create`.
 type Sinks struct {
-	BigQuery *bqv2.Service
-	Logging  *logging.Service
+	C *gcp.Client
 }
 
 func (s SinkSpec) sinkName() string { return "projects/" + s.Project + "/sinks/" + s.Name }
@@ -130,11 +129,7 @@ func SinkDrift(live *logging.LogSink, s SinkSpec) []string {
 
 // GetDataset reads the sink's dataset (a gcp.IsNotFound error when absent).
 func (sk *Sinks) GetDataset(ctx context.Context, s SinkSpec) (*bqv2.Dataset, error) {
-	ds, err := sk.BigQuery.Datasets.Get(s.Project, s.Dataset).Context(ctx).Do()
-	if err != nil {
-		return nil, fmt.Errorf("reading dataset %s: %w", s.Dataset, err)
-	}
-	return ds, nil
+	return sk.C.GetDataset(ctx, s.Project, s.Dataset)
 }
 
 // CreateDataset creates the dataset in s.Location and returns it as
@@ -143,23 +138,16 @@ func (sk *Sinks) GetDataset(ctx context.Context, s SinkSpec) (*bqv2.Dataset, err
 func (sk *Sinks) CreateDataset(ctx context.Context, s SinkSpec) (*bqv2.Dataset, error) {
 	ds := &bqv2.Dataset{DatasetReference: &bqv2.DatasetReference{ProjectId: s.Project, DatasetId: s.Dataset},
 		Location: s.Location, Description: "Federation audit trail exported by fedctl (log sink " + s.Name + ")"}
-	out, err := sk.BigQuery.Datasets.Insert(s.Project, ds).Context(ctx).Do()
-	switch {
-	case err == nil:
-		return out, nil
-	case gcp.IsAlreadyExists(err):
+	out, err := sk.C.CreateDataset(ctx, s.Project, ds)
+	if gcp.IsAlreadyExists(err) {
 		return nil, nil
 	}
-	return nil, fmt.Errorf("creating dataset %s: %w", s.Dataset, err)
+	return out, err
 }
 
 // GetSink reads the sink (a gcp.IsNotFound error when absent).
 func (sk *Sinks) GetSink(ctx context.Context, s SinkSpec) (*logging.LogSink, error) {
-	sink, err := sk.Logging.Projects.Sinks.Get(s.sinkName()).Context(ctx).Do()
-	if err != nil {
-		return nil, fmt.Errorf("reading sink %s: %w", s.Name, err)
-	}
-	return sink, nil
+	return sk.C.GetSink(ctx, s.sinkName())
 }
 
 // AppliedSink is the sink after ApplySink, with what was done to it.
@@ -180,21 +168,19 @@ func (sk *Sinks) ApplySink(ctx context.Context, s SinkSpec, create, update bool)
 	out := &AppliedSink{}
 	var err error
 	if create {
-		out.LogSink, err = sk.Logging.Projects.Sinks.Create("projects/"+s.Project, s.LogSink()).UniqueWriterIdentity(true).Context(ctx).Do()
+		out.LogSink, err = sk.C.CreateSink(ctx, "projects/"+s.Project, s.LogSink())
 		switch {
 		case err == nil:
 			out.Created = true
 		case gcp.IsAlreadyExists(err):
-			update = true // created meanwhile: make it ours
+			update = true // created meanwhile (or by a try whose answer was lost): make it ours
 		default:
-			return nil, fmt.Errorf("creating sink %s: %w", s.Name, err)
+			return nil, err
 		}
 	}
 	if update {
-		out.LogSink, err = sk.Logging.Projects.Sinks.Update(s.sinkName(), s.LogSink()).UniqueWriterIdentity(true).
-			UpdateMask(sinkUpdateMask).Context(ctx).Do()
-		if err != nil {
-			return nil, fmt.Errorf("updating sink %s: %w", s.Name, err)
+		if out.LogSink, err = sk.C.UpdateSink(ctx, s.sinkName(), s.LogSink(), sinkUpdateMask); err != nil {
+			return nil, err
 		}
 		out.Updated = true
 	}
@@ -213,51 +199,28 @@ func (sk *Sinks) ApplySink(ctx context.Context, s SinkSpec, create, update bool)
 // DeleteSink deletes the sink (absent already: no error). The dataset and
 // the trail exported into it are left alone.
 func (sk *Sinks) DeleteSink(ctx context.Context, s SinkSpec) error {
-	_, err := sk.Logging.Projects.Sinks.Delete(s.sinkName()).Context(ctx).Do()
-	if err != nil && !gcp.IsNotFound(err) {
-		return fmt.Errorf("deleting sink %s: %w", s.Name, err)
+	if err := sk.C.DeleteSink(ctx, s.sinkName()); err != nil && !gcp.IsNotFound(err) {
+		return err
 	}
 	return nil
 }
 
 // GrantWriter adds WRITER for the writer on the dataset and reports whether
-// it wrote. datasets.patch replaces the whole access list (gcp-wire §9.2),
-// so it appends to the list it read and writes it all back, conditional on
-// that read's etag; a concurrent change (412) restarts the
-// read-modify-write. read is a dataset read moments ago (nil: read it now),
+// it wrote: a read-modify-write of the access list guarded by the read's
+// etag, redone on a concurrent change (gcp.ModifyDatasetAccess), keeping
+// every other entry. read is a dataset read moments ago (nil: read it now),
 // which saves the caller that has one a request.
 func (sk *Sinks) GrantWriter(ctx context.Context, s SinkSpec, writer string, read *bqv2.Dataset) (bool, error) {
-	for attempt := 0; ; attempt++ {
-		ds := read
-		if ds == nil {
-			var err error
-			if ds, err = sk.GetDataset(ctx, s); err != nil {
-				return false, err
-			}
+	wrote, err := sk.C.ModifyDatasetAccess(ctx, s.Project, s.Dataset, read, func(access []*bqv2.DatasetAccess) ([]*bqv2.DatasetAccess, bool) {
+		if HasWriter(access, writer) {
+			return nil, false
 		}
-		read = nil // a retry reads afresh
-		if HasWriter(ds.Access, writer) {
-			return false, nil
-		}
-		access := append(slices.Clone(ds.Access), &bqv2.DatasetAccess{Role: "WRITER", UserByEmail: writer})
-		call := sk.BigQuery.Datasets.Patch(s.Project, s.Dataset, &bqv2.Dataset{Access: access}).Context(ctx)
-		if ds.Etag != "" {
-			call.Header().Set("If-Match", ds.Etag)
-		}
-		_, err := call.Do()
-		if err == nil {
-			return true, nil
-		}
-		if isPreconditionFailed(err) && attempt < 4 {
-			continue
-		}
+		return append(slices.Clone(access), &bqv2.DatasetAccess{Role: "WRITER", UserByEmail: writer}), true
+	})
+	if err != nil {
 		return false, fmt.Errorf("granting WRITER on dataset %s to %s: %w", s.Dataset, writer, err)
 	}
-}
-
-func isPreconditionFailed(err error) bool {
-	e := gcp.Classify(err)
-	return e != nil && e.Code == 412
+	return wrote, nil
 }
 
 // WriterEmail strips the "serviceAccount:" prefix a writer identity carries

@@ -42,8 +42,8 @@ func TestSinkFilterKeepsEvidence(t *testing.T) {
 		mintEntry(entryOpts{insertID: "unrelated", time: base.Add(6 * time.Hour), principal: "ci@example.com"}, sa("ci-runner")),
 	)
 	var got []string
-	err := e.c.Logging.Entries.List(&logging.ListLogEntriesRequest{ResourceNames: []string{"projects/" + testProject},
-		Filter: SinkFilter(testProject, impersonationFederation(t))}).Pages(e.ctx, func(r *logging.ListLogEntriesResponse) error {
+	err := e.c.ListLogEntries(e.ctx, &logging.ListLogEntriesRequest{ResourceNames: []string{"projects/" + testProject},
+		Filter: SinkFilter(testProject, impersonationFederation(t))}, func(r *logging.ListLogEntriesResponse) error {
 		for _, le := range r.Entries {
 			got = append(got, le.InsertId)
 		}

@@ -15,7 +15,7 @@ import (
 const DefaultPageSize = 1000
 
 // defaultLoggingBaseURL is production Logging, for a Reader given neither
-// BaseURL nor Logging.
+// BaseURL nor Client.
 const defaultLoggingBaseURL = "https://logging.googleapis.com/"
 
 // ErrStop, returned by a callback, ends a read early without an error.
@@ -26,16 +26,17 @@ var ErrStop = errors.New("stop reading")
 //
 // With HTTP set (NewReader does) it posts entries.list itself and parses
 // each entry straight from the response stream (entrieslist.go); a Reader
-// with only Logging set goes through the generated client, which decodes
+// with only Client set goes through the generated client, which decodes
 // every entry in full first and is several times slower.
 type Reader struct {
 	// HTTP is an authenticated client (gcp.Client.HTTPClient) and BaseURL
 	// the Logging base URL with its trailing slash (gcp.Client.LoggingBaseURL;
-	// Logging.BasePath when empty).
+	// Client's when empty).
 	HTTP    *http.Client
 	BaseURL string
-	// Logging is the generated client, used when HTTP is nil.
-	Logging  *logging.Service
+	// Client pages through the generated client (gcp.Client.ListLogEntries)
+	// when HTTP is nil.
+	Client   *gcp.Client
 	PageSize int64 // DefaultPageSize when zero
 	// Skipped counts entries that could not be parsed (never fatal: one
 	// odd entry must not hide the rest of the trail).
@@ -44,21 +45,27 @@ type Reader struct {
 
 // NewReader is a Reader on c's Logging API, on the streaming path.
 func NewReader(c *gcp.Client) *Reader {
-	return &Reader{HTTP: c.HTTPClient(), BaseURL: c.LoggingBaseURL(), Logging: c.Logging}
+	return &Reader{HTTP: c.HTTPClient(), BaseURL: c.LoggingBaseURL(), Client: c}
 }
 
 // Read calls fn for every event the selection matches, in timestamp order.
 // fn may return ErrStop to end the read; Read then returns nil.
 func (r *Reader) Read(ctx context.Context, sel Selection, fn func(*Event) error) error {
-	size := r.PageSize
-	if size <= 0 {
-		size = DefaultPageSize
-	}
+	return r.readOrdered(ctx, sel, "timestamp asc", fn)
+}
+
+// ReadNewestFirst is Read in reverse timestamp order (newest first), as
+// `gcloud logging read` lists entries.
+func (r *Reader) ReadNewestFirst(ctx context.Context, sel Selection, fn func(*Event) error) error {
+	return r.readOrdered(ctx, sel, "timestamp desc", fn)
+}
+
+func (r *Reader) readOrdered(ctx context.Context, sel Selection, order string, fn func(*Event) error) error {
 	req := &logging.ListLogEntriesRequest{
 		ResourceNames: []string{"projects/" + sel.Project},
 		Filter:        sel.Filter(),
-		OrderBy:       "timestamp asc",
-		PageSize:      size,
+		OrderBy:       order,
+		PageSize:      r.pageSize(),
 	}
 	return r.read(ctx, req, sel.Match, fn)
 }
@@ -81,8 +88,8 @@ func (r *Reader) read(ctx context.Context, req *logging.ListLogEntriesRequest, m
 // readRaw pages through entries.list on the streaming path.
 func (r *Reader) readRaw(ctx context.Context, req *logging.ListLogEntriesRequest, match func(*Event) bool, fn func(*Event) error) error {
 	base := r.BaseURL
-	if base == "" && r.Logging != nil {
-		base = r.Logging.BasePath
+	if base == "" && r.Client != nil {
+		base = r.Client.LoggingBaseURL()
 	}
 	if base == "" {
 		base = defaultLoggingBaseURL
@@ -102,7 +109,7 @@ func (r *Reader) readRaw(ctx context.Context, req *logging.ListLogEntriesRequest
 
 // readClient pages through entries.list with the generated client.
 func (r *Reader) readClient(ctx context.Context, req *logging.ListLogEntriesRequest, match func(*Event) bool, fn func(*Event) error) error {
-	return r.Logging.Entries.List(req).Pages(ctx, func(resp *logging.ListLogEntriesResponse) error {
+	return r.Client.ListLogEntries(ctx, req, func(resp *logging.ListLogEntriesResponse) error {
 		for i, le := range resp.Entries {
 			ev, err := FromLogEntry(le)
 			resp.Entries[i] = nil // let the page's entries go as soon as they are read
@@ -165,7 +172,7 @@ func (f *Follower) Follow(ctx context.Context, sel Selection, fn func(*Event) er
 		now = time.Now
 	}
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = gcp.Sleep
 	}
 	seen := newSeenSet(capacity)
 	start := sel.Since
@@ -243,15 +250,4 @@ func (j *jobSet) add(e *Event, suffix string) bool {
 	j.ids.add(e.JobID + suffix)
 	j.named.add(who)
 	return isNew
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

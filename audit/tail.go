@@ -9,7 +9,9 @@ import (
 // TailOptions are the knobs of `audit tail`.
 type TailOptions struct {
 	Selection
-	// Limit stops after this many events (0: no limit).
+	// Limit shows only the newest Limit events, oldest first, as
+	// `gcloud logging read --limit` selects (0: no limit). With Follow it
+	// stops after Limit events instead.
 	Limit int
 	// Follow keeps polling for new events (needs a Follower).
 	Follow bool
@@ -22,6 +24,77 @@ type TailOptions struct {
 // completion entries, in either payload style, fold into one line; a job
 // still running shows when it completes). With Follow it polls through f until ctx ends.
 func Tail(ctx context.Context, r *Reader, f *Follower, opts TailOptions, emit func(*Event) error) error {
+	if opts.Limit > 0 && !opts.Follow {
+		return tailNewest(ctx, r, opts, emit)
+	}
+	return tail(ctx, r, f, opts, emit)
+}
+
+// tailNewest shows the newest opts.Limit events. A first read, newest
+// first, finds where they start: it stops after 2·Limit entries that show
+// as events (a job shows once for up to two entries: insert and
+// completion, or a legacy and a new-style entry). The ordinary read then
+// starts there, less the token lifetime so that the queries still pair
+// with earlier mints, and keeps the last Limit events it would show.
+func tailNewest(ctx context.Context, r *Reader, opts TailOptions, emit func(*Event) error) error {
+	var oldest time.Time
+	counted := 0
+	err := r.ReadNewestFirst(ctx, opts.Selection, func(e *Event) error {
+		if !opts.Selection.wants(e.Kind) || (e.Kind == KindQuery && e.Phase == PhaseInsert && !e.Failed()) {
+			return nil
+		}
+		oldest = e.Time
+		if counted++; counted >= 2*opts.Limit {
+			return ErrStop
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if counted == 0 {
+		return nil
+	}
+	if counted >= 2*opts.Limit {
+		lifetime := opts.TokenLifetime
+		if lifetime <= 0 {
+			lifetime = DefaultTokenLifetime
+		}
+		if since := oldest.Add(-lifetime); since.After(opts.Selection.Since) {
+			opts.Selection.Since = since
+		}
+	}
+	// A ring of the last Limit events: next is where the next one goes.
+	last, next := make([]*Event, 0, opts.Limit), 0
+	all := opts
+	all.Limit = 0
+	err = tail(ctx, r, nil, all, func(e *Event) error {
+		if len(last) < opts.Limit {
+			last = append(last, e)
+		} else {
+			last[next] = e
+		}
+		next = (next + 1) % opts.Limit
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(last) == opts.Limit {
+		last = append(last[next:], last[:next]...)
+	}
+	for _, e := range last {
+		if err := emit(e); err != nil {
+			if errors.Is(err, ErrStop) {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func tail(ctx context.Context, r *Reader, f *Follower, opts TailOptions, emit func(*Event) error) error {
 	// Mints are read even when only queries are shown: correlation needs
 	// them.
 	read := opts.Selection

@@ -122,12 +122,59 @@ func TestTailFoldsJobsCorrelatesAndLimits(t *testing.T) {
 		t.Errorf("tail:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 
-	// Only queries, limited to 1: mints are still read for correlation.
-	got = nil
-	err = Tail(e.ctx, e.reader(0), nil, TailOptions{Selection: Selection{Project: testProject, Kinds: []Kind{KindQuery}}, Limit: 1},
-		func(ev *Event) error { got = append(got, ev); return nil })
-	if err != nil || len(got) != 1 || got[0].JobID != "job_a" || got[0].MintedBy == nil {
-		t.Fatalf("queries limit 1: %+v, %v", got, err)
+	// --limit N: the newest N events (as gcloud logging read --limit),
+	// oldest first; mints are still read for correlation.
+	limited := func(limit int, kinds ...Kind) []*Event {
+		t.Helper()
+		var got []*Event
+		err := Tail(e.ctx, e.reader(2), nil, TailOptions{Selection: Selection{Project: testProject, Kinds: kinds}, Limit: limit},
+			func(ev *Event) error { got = append(got, ev); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	got = limited(1, KindQuery)
+	if len(got) != 1 || got[0].JobID != "job_c" {
+		t.Fatalf("queries limit 1: %+v, want the newest (job_c)", got)
+	}
+	got = limited(2, KindQuery)
+	if len(got) != 2 || got[0].JobID != "job_b" || got[1].JobID != "job_c" || got[0].MintedBy == nil || got[0].MintedBy.InsertID != "ins000006" {
+		t.Fatalf("queries limit 2: %+v, want job_b (paired with its mint) then job_c", got)
+	}
+	got = limited(3)
+	if len(got) != 3 || got[0].Kind != KindMint || got[0].InsertID != "ins000006" || got[2].JobID != "job_c" {
+		t.Fatalf("limit 3: %+v, want bob's mint, job_b, job_c", got)
+	}
+	if got = limited(100); len(got) != 5 {
+		t.Fatalf("limit 100: %d events, want all 5", len(got))
+	}
+}
+
+// --limit N reads from the newest entries back, not the whole window: with
+// many older events, the newest N are found without paging through them.
+func TestTailLimitReadsNewestFirst(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	var entries []map[string]any
+	for i := range 50 {
+		entries = append(entries, newStyleQuery(entryOpts{insertID: id(i), time: base.Add(time.Duration(i) * 2 * time.Hour), principal: alice, via: []string{admin}},
+			fmt.Sprintf("job_%02d", i), "SELECT 1", true, nil))
+	}
+	e.seed(entries...)
+	e.ts.ResetStats()
+	var got []string
+	err := Tail(e.ctx, e.reader(5), nil, TailOptions{Selection: Selection{Project: testProject}, Limit: 3},
+		func(ev *Event) error { got = append(got, ev.JobID); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "job_47,job_48,job_49"; strings.Join(got, ",") != want {
+		t.Errorf("limit 3 = %v, want %s", got, want)
+	}
+	// 2 pages of 5 newest-first, then the window from the 6th newest less
+	// the token lifetime: 2 pages, not the 10 the whole trail takes.
+	if n := e.ts.Stats().ByRoute["logging.entries.list"]; n > 4 {
+		t.Errorf("entries.list called %d times, want ≤ 4", n)
 	}
 }
 

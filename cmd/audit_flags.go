@@ -69,6 +69,9 @@ func auditConfig(cmd *cobra.Command, f *cmdutil.Factory, af *auditFedFlags) (*co
 	if err := cfg.Apply(ov); err != nil {
 		return nil, cmdutil.FlagErrorWrap(err)
 	}
+	if err := sandboxProject(f, cfg); err != nil {
+		return nil, err
+	}
 	if cfg.Project == "" {
 		p, err := f.Project()
 		if err != nil {

@@ -56,7 +56,7 @@ whole (a JSON array, or JSON lines with --follow).`,
 	fl.StringArrayVar(&opts.users, "user", nil, "Only this user's events (`EMAIL`; repeatable)")
 	fl.StringArrayVar(&opts.events, "event", nil, "Only these events: mint, query (repeatable)")
 	fl.BoolVar(&opts.adminOnly, "admin-only", false, "Only events that went through the admin SA (see --admin-sa)")
-	fl.IntVar(&opts.limit, "limit", 0, "Stop after `N` events (0: no limit)")
+	fl.IntVar(&opts.limit, "limit", 0, "Show only the newest `N` events, as gcloud logging read --limit (with --follow: stop after N; 0: no limit)")
 	fl.BoolVarP(&opts.follow, "follow", "f", false, "Keep polling for new events")
 	fl.DurationVar(&opts.interval, "interval", 5*time.Second, "How often --follow polls")
 	fl.DurationVar(&opts.lifetime, "token-lifetime", audit.DefaultTokenLifetime, "Token lifetime, for pairing queries with mints")
@@ -144,7 +144,7 @@ func runAuditTail(cmd *cobra.Command, f *cmdutil.Factory, opts *auditTailOptions
 		f.Progressf("%d entries could not be parsed and were skipped", reader.Skipped)
 	}
 	if n == 0 && !jsonOut && !opts.follow {
-		f.Progressf("No token mints or BigQuery jobs since %s. (GenerateAccessToken entries need `fedctl audit enable`.)", sinceLabel(since))
+		f.Progressf("No token mints or BigQuery jobs since %s. (GenerateAccessToken entries need `%s`.)", sinceLabel(since), fedctlCommand(f, "audit enable"))
 	}
 	return nil
 }

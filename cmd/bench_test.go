@@ -23,7 +23,7 @@ import (
 // Run: go test -bench SetupCommand -run '^$' -benchtime 3x ./cmd/
 //
 // L is 50 ms (BENCH_LATENCY overrides it); the client polls operations
-// with gcp's real waits (first poll after 250 ms). Reported: requests, wall
+// with gcp's real waits (first poll one round trip later, ≤ 250 ms). Reported: requests, wall
 // time in units of L (wall-L, the best run; cold-wall-L, the first) and
 // the budget.
 func BenchmarkSetupCommand(b *testing.B) {

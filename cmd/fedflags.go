@@ -59,6 +59,7 @@ type fedFlags struct {
 	allowUnconditioned, allowWildcard         bool
 	credConfig, credSource                    string
 	workflow                                  string
+	hoopTokenTTL                              time.Duration
 
 	dataAccessLogs           bool
 	verifier                 string
@@ -106,6 +107,7 @@ func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 		fl.StringVar(&ff.workflow, "workflow", "", "wif with GitHub's issuer (--preset github): write a minimal GitHub Actions workflow to `FILE`")
 		fl.BoolVar(&ff.dataAccessLogs, "data-access-logs", false, "Also enable the Data Access audit logs of IAM and BigQuery")
 		fl.StringVar(&ff.hoopPolicy, "hoop-policy", "", "Write Hoop's federation policy (gcp_iam, or gcp_oauth in oauth mode) to `FILE`")
+		fl.DurationVar(&ff.hoopTokenTTL, "hoop-token-ttl", 0, "token_ttl_seconds of the Hoop policy (default 1h; over 1h needs the user SAs in the lifetime-extension org policy)")
 	}
 	if scope&fedSink != 0 {
 		fl.StringVar(&ff.sink, "sink", "", sinkFlagUsage)
@@ -282,6 +284,9 @@ func (ff *fedFlags) overlay(fl *pflag.FlagSet, f *cmdutil.Factory) (config.Flags
 	}
 	if fl.Changed("wait") {
 		out.Wait = &ff.wait
+	}
+	if fl.Lookup("hoop-token-ttl") != nil && fl.Changed("hoop-token-ttl") {
+		out.HoopTokenTTL = &ff.hoopTokenTTL
 	}
 	return out, usersFromStdin(&out, f)
 }

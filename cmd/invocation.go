@@ -45,3 +45,9 @@ func invocationOf(cmd *cobra.Command, f *cmdutil.Factory, project string) fixhin
 	}
 	return in
 }
+
+// fedctlCommand is a fedctl command line for a hint, with the invocation's
+// --sandbox (and nothing else: the hint names its own flags).
+func fedctlCommand(f *cmdutil.Factory, sub string, args ...string) string {
+	return fixhint.Invocation{Sandbox: f.Globals.Sandbox}.Fedctl(sub, false, args...)
+}

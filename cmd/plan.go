@@ -1,11 +1,13 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/engine"
 )
 
@@ -13,9 +15,17 @@ type planOptions struct {
 	fed              fedFlags
 	detailedExitCode bool
 	enforceNoKeys    bool
+
+	// cfg is the federation the flags and --config describe (preflight
+	// passed): all runPlan needs besides the factory.
+	cfg *config.Config
 }
 
-func newPlanCmd(f *cmdutil.Factory) *cobra.Command {
+func newPlanCmd(f *cmdutil.Factory) *cobra.Command { return newPlanCmdRun(f, nil) }
+
+// newPlanCmdRun is plan with its run replaceable: flag-parsing tests pass a
+// runF that records the options (cli/cli's pattern).
+func newPlanCmdRun(f *cmdutil.Factory, runF func(*planOptions) error) *cobra.Command {
 	opts := &planOptions{}
 	cmd := &cobra.Command{
 		Use:   "plan",
@@ -40,39 +50,49 @@ With --output json, the plan is one JSON document (format_version "1.0").`,
 			if err := wifPreflight(f, cfg, &opts.fed); err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			printNotes(f, cfg)
-			client, eng, err := newEngine(ctx, f, cfg)
-			if err != nil {
-				return err
+			opts.cfg = cfg
+			if runF != nil {
+				return runF(opts)
 			}
-			p, err := eng.PlanSetup(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			if opts.enforceNoKeys {
-				if err := planEnforceNoKeys(ctx, client, cfg.Project, p); err != nil {
-					return err
-				}
-			}
-			if f.Output().IsJSON() {
-				err = engine.RenderJSON(f.IOStreams.Out, p)
-			} else {
-				err = renderPlan(f, p)
-			}
-			if err != nil {
-				return err
-			}
-			if opts.detailedExitCode && p.HasChanges() {
-				n := p.Counts()
-				return cmdutil.Silence(&cmdutil.PendingChangesError{
-					Message: fmt.Sprintf("changes pending: %d to add, %d to change, %d to destroy", n.Add, n.Change, n.Destroy)})
-			}
-			return nil
+			return runPlanCmd(cmd.Context(), f, opts)
 		},
 	}
 	addFedFlags(cmd, &opts.fed, fedSetup)
 	cmd.Flags().BoolVar(&opts.detailedExitCode, "detailed-exitcode", false, "Exit 4 when changes are pending")
 	addEnforceNoKeysFlag(cmd, &opts.enforceNoKeys)
 	return cmd
+}
+
+// runPlanCmd reads the live state, prints the plan (text or the one JSON
+// document) and, with --detailed-exitcode, exits 4 on pending changes.
+func runPlanCmd(ctx context.Context, f *cmdutil.Factory, opts *planOptions) error {
+	cfg := opts.cfg
+	printNotes(f, cfg)
+	client, eng, err := newEngine(ctx, f, cfg)
+	if err != nil {
+		return err
+	}
+	p, err := eng.PlanSetup(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if opts.enforceNoKeys {
+		if err := planEnforceNoKeys(ctx, client, cfg.Project, p); err != nil {
+			return err
+		}
+	}
+	if f.Output().IsJSON() {
+		err = engine.RenderJSON(f.IOStreams.Out, p)
+	} else {
+		err = renderPlan(f, p)
+	}
+	if err != nil {
+		return err
+	}
+	if opts.detailedExitCode && p.HasChanges() {
+		n := p.Counts()
+		return cmdutil.Silence(&cmdutil.PendingChangesError{
+			Message: fmt.Sprintf("changes pending: %d to add, %d to change, %d to destroy", n.Add, n.Change, n.Destroy)})
+	}
+	return nil
 }

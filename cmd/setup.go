@@ -29,6 +29,13 @@ type setupOptions struct {
 }
 
 func newSetupCmd(f *cmdutil.Factory) *cobra.Command {
+	return newSetupCmdRun(f, nil)
+}
+
+// newSetupCmdRun is setup with its scripted run replaceable: flag-parsing
+// tests pass a runF that records the options and the configuration
+// (cli/cli's pattern); runSetup is tested without cobra.
+func newSetupCmdRun(f *cmdutil.Factory, runF func(*setupOptions, *config.Config) error) *cobra.Command {
 	opts := &setupOptions{}
 	cmd := &cobra.Command{
 		Use:   "setup",
@@ -65,6 +72,9 @@ Running it again changes nothing and says so.`,
 				return err
 			}
 			opts.inv = invocationOf(cmd, f, cfg.Project)
+			if runF != nil {
+				return runF(opts, cfg)
+			}
 			return runSetup(cmd.Context(), f, cfg, opts)
 		},
 	}
@@ -273,7 +283,11 @@ func runVerification(ctx context.Context, f *cmdutil.Factory, client *gcp.Client
 		}
 	}
 	if rep.Failed() {
-		return cmdutil.Silence(&cmdutil.ChecksFailedError{})
+		err := &cmdutil.ChecksFailedError{Message: rep.FailureMessage()}
+		if rep.Summary.Unchecked > 0 {
+			return err
+		}
+		return cmdutil.Silence(err)
 	}
 	return nil
 }

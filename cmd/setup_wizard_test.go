@@ -43,7 +43,7 @@ func TestSetupWizardWIFPresetAndCredConfig(t *testing.T) {
 		"", "ORG123", // preset [gumloop]; its org
 		"", "", "", "", "", "", "", // issuer, mapping, condition, audiences, pool, provider, principal set
 		"", "", // target SA [bigquery-runner], roles
-		"y", "y", // data access logs, apply
+		"y", "n", "yes", // data access logs, no log sink, apply
 	}, "\n") + "\n"
 	r := runWizardFed(t, srv.Endpoint, srv.Token, input, "--preset", "gumloop", "--target-sa", "bigquery-runner",
 		"--cred-config", cred, "--credential-source", "/var/run/oidc/token")

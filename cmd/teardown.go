@@ -24,7 +24,12 @@ type teardownOptions struct {
 	inv fixhint.Invocation
 }
 
-func newTeardownCmd(f *cmdutil.Factory) *cobra.Command {
+func newTeardownCmd(f *cmdutil.Factory) *cobra.Command { return newTeardownCmdRun(f, nil) }
+
+// newTeardownCmdRun is teardown with its run replaceable: flag-parsing
+// tests pass a runF that records the options (cli/cli's pattern);
+// runTeardown is tested without cobra.
+func newTeardownCmdRun(f *cmdutil.Factory, runF func(*teardownOptions, *config.Config) error) *cobra.Command {
 	opts := &teardownOptions{}
 	cmd := &cobra.Command{
 		Use:   "teardown",
@@ -70,6 +75,9 @@ Asks on a terminal; scripts pass --yes. --dry-run shows the plan only.`,
 				return cmdutil.FlagErrorf("--delete goes with --user EMAIL (a full teardown already deletes what the federation owns)")
 			}
 			opts.inv = invocationOf(cmd, f, cfg.Project)
+			if runF != nil {
+				return runF(opts, cfg)
+			}
 			return runTeardown(cmd.Context(), f, cfg, opts)
 		},
 	}

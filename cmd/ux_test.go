@@ -69,6 +69,11 @@ func TestSandboxMapsConfigProject(t *testing.T) {
 	if !strings.Contains(r.stdout, "project demo-project") || strings.Contains(r.stdout, "my-proj") {
 		t.Errorf("plan is not for demo-project:\n%s", r.stdout)
 	}
+	// The audit commands read the same file the same way.
+	r = s.run("", "--sandbox", "audit", "tail", "--config", cfg, "--since", "1h")
+	if r.code != 0 || !strings.Contains(r.stderr, "using it instead of my-proj") {
+		t.Errorf("audit tail --config: exit %d\n%s", r.code, r.stderr)
+	}
 }
 
 // --project naming another project on the sandbox is a usage error that
@@ -366,6 +371,14 @@ func TestSandboxResetAsks(t *testing.T) {
 func TestAuditReportFromSinkOnSandbox(t *testing.T) {
 	r := newSandboxCLI(t).run("", "--sandbox", "audit", "report", "--from-sink")
 	if r.code != cmdutil.ExitUsage || !strings.Contains(r.stderr, "--from-sink needs a real BigQuery sink") || strings.Contains(r.stderr, "404") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// A hint in a sandbox command's progress output carries --sandbox.
+func TestSandboxAuditTailHint(t *testing.T) {
+	r := newSandboxCLI(t).run("", "--sandbox", "audit", "tail", "--since", "1h")
+	if r.code != 0 || !strings.Contains(r.stderr, "`fedctl --sandbox audit enable`") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 }

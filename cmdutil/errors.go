@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Exit codes (SPEC §2). ExitCode is the only place errors become these.
@@ -75,7 +76,9 @@ func (e *PendingChangesError) Error() string {
 type CancelError struct{ Err error }
 
 func (e *CancelError) Error() string {
-	if e.Err != nil && !errors.Is(e.Err, context.Canceled) {
+	// The cause is shown unless it only repeats "context canceled" (an
+	// interrupted apply says what may have been applied).
+	if e.Err != nil && !strings.HasSuffix(e.Err.Error(), context.Canceled.Error()) {
 		return "aborted: " + e.Err.Error()
 	}
 	return "aborted"

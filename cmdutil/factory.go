@@ -138,6 +138,15 @@ func (f *Factory) GCP(ctx context.Context) (*gcp.Client, error) {
 	return c, nil
 }
 
+// SetGCP injects the client GCP returns (tests, and callers that built one
+// already), as cli/cli's factory injects its HTTP client: a command's run
+// then needs neither flags nor credentials to be tested.
+func (f *Factory) SetGCP(c *gcp.Client) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.client = c
+}
+
 // gcpConfig builds the gcp.Config from the global flags and environment.
 // Called with f.mu held.
 func (f *Factory) gcpConfig(ctx context.Context) (gcp.Config, error) {

@@ -131,7 +131,7 @@ func TestGCPUsesRealConstructor(t *testing.T) {
 	// up credentials, so this works on any machine.
 	f := factoryWithEnv(map[string]string{"FEDCTL_API_ENDPOINT": "http://127.0.0.1:1/"})
 	c, err := f.GCP(context.Background())
-	if err != nil || c == nil || c.IAM == nil {
+	if err != nil || c == nil || c.LoggingBaseURL() == "" {
 		t.Fatalf("GCP() = %v, %v; want a client with its services built", c, err)
 	}
 }

@@ -61,6 +61,10 @@ type Config struct {
 	AdminKeyFile string `yaml:"admin_key_file,omitempty"`
 	// HoopPolicy is where setup writes Hoop's federation policy (--hoop-policy).
 	HoopPolicy string `yaml:"hoop_policy,omitempty"`
+	// HoopTokenTTL is the policy's token_ttl_seconds (--hoop-token-ttl; 0 =
+	// one hour). Over an hour needs the user SAs listed in the org policy
+	// constraints/iam.allowServiceAccountCredentialLifetimeExtension.
+	HoopTokenTTL time.Duration `yaml:"hoop_token_ttl,omitempty"`
 	// Concurrency bounds parallel API calls (--concurrency; 0 = default).
 	Concurrency int `yaml:"concurrency,omitempty"`
 	// Wait is how long to wait for IAM propagation (--wait; 0 = default).

@@ -40,6 +40,7 @@ type Flags struct {
 	Verifier       *string        // --verifier
 	AdminKeyFile   *string        // --admin-key-file
 	HoopPolicy     *string        // --hoop-policy
+	HoopTokenTTL   *time.Duration // --hoop-token-ttl
 	OAuthClient    *string        // --oauth-client
 	Concurrency    *int           // --concurrency
 	Wait           *time.Duration // --wait
@@ -116,6 +117,7 @@ func (c *Config) Apply(f Flags) error {
 	set(&c.Verifier, f.Verifier)
 	set(&c.AdminKeyFile, f.AdminKeyFile)
 	set(&c.HoopPolicy, f.HoopPolicy)
+	set(&c.HoopTokenTTL, f.HoopTokenTTL)
 	set(&c.OAuth.ClientFile, f.OAuthClient)
 	set(&c.Concurrency, f.Concurrency)
 	set(&c.Wait, f.Wait)

@@ -74,12 +74,12 @@ func TestParseProblems(t *testing.T) {
 		want []LineProblem
 	}{
 		{"unknown top-level key", "project: p\nprojekt: q\n",
-			[]LineProblem{{2, `unknown top-level key "projekt" (known: name, project, mode, impersonation, wif, oauth, audit, verifier, admin_key_file, hoop_policy, concurrency, wait); did you mean "project"?`}}},
+			[]LineProblem{{2, `unknown top-level key "projekt" (known: name, project, mode, impersonation, wif, oauth, audit, verifier, admin_key_file, hoop_policy, hoop_token_ttl, concurrency, wait); did you mean "project"?`}}},
 		{"unknown nested key, no close match", "wif:\n  provider:\n    issuer: https://x\n",
 			[]LineProblem{{3, `unknown key "issuer" in wif.provider (known: id, issuer_uri, attribute_mapping, attribute_condition, allowed_audiences, jwks_json)`}}},
 		{"every problem, not just the first", "mode: wif\nfoo: 1\naudit:\n  data_access_logs: maybe\n  sink: US\nconcurrency: lots\nwait: 3\n",
 			[]LineProblem{
-				{2, `unknown top-level key "foo" (known: name, project, mode, impersonation, wif, oauth, audit, verifier, admin_key_file, hoop_policy, concurrency, wait)`},
+				{2, `unknown top-level key "foo" (known: name, project, mode, impersonation, wif, oauth, audit, verifier, admin_key_file, hoop_policy, hoop_token_ttl, concurrency, wait)`},
 				{4, `audit.data_access_logs must be true or false, got "maybe"`},
 				{5, `audit.sink must be a mapping of keys (name, dataset, location), got "US"`},
 				{6, `concurrency must be a whole number, got "lots"`},

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Problem is one preflight finding: what is wrong with which value, and a
@@ -86,6 +87,7 @@ var flagFor = map[string]string{
 	"hoop_policy":                         "--hoop-policy",
 	"concurrency":                         "--concurrency",
 	"wait":                                "--wait",
+	"hoop_token_ttl":                      "--hoop-token-ttl",
 }
 
 var indexRE = lazyregexp.New(`\[\d+\]`)
@@ -170,6 +172,15 @@ func (v *validator) common() {
 	}
 	if c.Wait < 0 {
 		v.add("wait", c.Wait.String(), "is negative", "use a duration such as 2m, or omit it for the default")
+	}
+	if ttl := c.HoopTokenTTL; ttl != 0 {
+		switch {
+		case c.HoopPolicy == "":
+			v.add("hoop_token_ttl", ttl.String(), "is the lifetime written to Hoop's policy, and no --hoop-policy is written", "add --hoop-policy FILE, or remove --hoop-token-ttl")
+		case ttl < time.Second || ttl > 12*time.Hour || ttl%time.Second != 0:
+			// Hoop accepts 1..43200 s (hoophq/hoop gateway/api/connections/connection_federation.go).
+			v.add("hoop_token_ttl", ttl.String(), "is outside Hoop's 1s–12h in whole seconds", "use a duration such as 1h (the default) or 8h")
+		}
 	}
 	if c.HoopPolicy != "" && c.effectiveMode() == ModeWIF {
 		v.add("hoop_policy", c.HoopPolicy, "Hoop has no federation provider for Workload Identity Federation (its providers are gcp_iam for impersonation and gcp_oauth for oauth)", "remove --hoop-policy, or use --mode impersonation or --mode oauth")

@@ -15,7 +15,7 @@ type fileLock struct{ path string }
 func lockFile(path string, wait time.Duration) (*fileLock, error) {
 	lp := path + ".lock"
 	deadline := time.Now().Add(wait)
-	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
+	for pause := time.Millisecond; ; pause = min(2*pause, 5*time.Millisecond) {
 		f, err := os.OpenFile(lp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err == nil {
 			f.Close()

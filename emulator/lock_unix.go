@@ -21,7 +21,9 @@ func lockFile(path string, wait time.Duration) (*fileLock, error) {
 		return nil, err
 	}
 	deadline := time.Now().Add(wait)
-	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
+	// The pause stays under lockYield, so a waiter polls while a batching
+	// server leaves the lock free (state_sync.go).
+	for pause := time.Millisecond; ; pause = min(2*pause, 5*time.Millisecond) {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
 			return &fileLock{f: f}, nil

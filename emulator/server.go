@@ -67,9 +67,19 @@ type Server struct {
 	opts   Options
 	routes map[string][]*route // by service prefix
 
-	mu   sync.Mutex // guards st, seen and faults; taken before the file lock
+	mu   sync.Mutex // guards st, seen, faults and the fields below; taken before the file lock
 	st   *State
 	seen fileStamp // the state file as this server last read or wrote it
+
+	// Batched saves (state_sync.go): the file lock while unsaved changes
+	// are pending, whether there are any, the timer that saves them, the
+	// last save's duration, and a batched save's failure.
+	held       *fileLock
+	dirty      bool
+	flushTimer *time.Timer
+	lastSave   time.Duration
+	saveErr    error
+	batchDelay time.Duration // tests: batch with this window, whatever a save takes
 
 	faults []*Fault
 
@@ -193,6 +203,11 @@ func (s *Server) Close() error {
 	// Requests save as they go; this keeps what changed without a save (LRO
 	// poll counts) unless another process wrote since, whose state wins.
 	errs = append(errs, s.transact(func() (bool, error) { return true, nil }))
+	s.mu.Lock()
+	s.flushLocked() // a batch still pending: save it now
+	errs = append(errs, s.saveErr)
+	s.saveErr = nil
+	s.mu.Unlock()
 	return errors.Join(errs...)
 }
 

@@ -237,6 +237,18 @@ func (st *State) ProjectByIDOrNumber(idOrNumber string) *Project {
 
 // FindServiceAccount finds an SA by email or uniqueId across projects.
 func (st *State) FindServiceAccount(emailOrID string) (*Project, *ServiceAccount) {
+	if strings.Contains(emailOrID, "@") {
+		// An email: a map lookup per project. Only a unique ID (digits)
+		// needs the scan below, which every request's authorization would
+		// otherwise pay for a caller that is not an SA (10,000 accounts:
+		// ~0.5 ms a request).
+		for _, p := range st.sortedProjects() {
+			if sa, ok := p.ServiceAccounts[emailOrID]; ok {
+				return p, sa
+			}
+		}
+		return nil, nil
+	}
 	for _, p := range st.sortedProjects() {
 		if sa, ok := p.ServiceAccounts[emailOrID]; ok {
 			return p, sa

@@ -111,6 +111,9 @@ func (e *Engine) Apply(ctx context.Context, p *Plan) (*Result, error) {
 		return res, err // a malformed graph: a bug, nothing was started
 	}
 	if err := gr.Err(); err != nil {
+		if ctx.Err() != nil {
+			err = res.markInterrupted(ctx, p.Operation)
+		}
 		return res, &ApplyError{Failed: res.Count(OutcomeFailed), Skipped: res.Count(OutcomeSkipped), Err: err}
 	}
 	return res, nil
@@ -184,11 +187,7 @@ func (e *Engine) createSAStep(c *Change, project string, sa *ServiceAccountSpec)
 
 func (e *Engine) deleteSAStep(c *Change, sa *ServiceAccountSpec) step {
 	return step{name: "delete " + c.Address, changes: []*Change{c}, run: func(ctx context.Context) error {
-		err := e.c.DeleteServiceAccount(ctx, sa.Email)
-		if gcp.IsNotFound(err) {
-			return nil // already gone
-		}
-		return err
+		return e.deleteServiceAccount(ctx, sa.Email)
 	}}
 }
 

@@ -125,13 +125,12 @@ func TestAuditEnableCoveredByAllServices(t *testing.T) {
 // an in-place update.
 func TestAuditSinkPlanKeepsAccessAndIsIdempotent(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
-	bq := e.client.BigQueryAPI
-	_, err := bq.Datasets.Insert(testProject, &bqv2.Dataset{
+	_, err := e.client.CreateDataset(context.Background(), testProject, &bqv2.Dataset{
 		DatasetReference: &bqv2.DatasetReference{ProjectId: testProject, DatasetId: "audit_logs"}, Location: "US",
 		Access: []*bqv2.DatasetAccess{
 			{Role: "OWNER", UserByEmail: "operator@example.com"},
 			{Role: "READER", GroupByEmail: "analysts@acme.com"},
-		}}).Do()
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +213,7 @@ func TestAuditSinkPlanCreatesDataset(t *testing.T) {
 	if _, err := e.eng.Apply(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
-	ds, err := e.client.BigQueryAPI.Datasets.Get(testProject, "fresh").Do()
+	ds, err := e.client.GetDataset(context.Background(), testProject, "fresh")
 	if err != nil || ds.Location != "EU" || !audit.HasWriter(ds.Access, sinkWriter) {
 		t.Fatalf("dataset = %+v, %v", ds, err)
 	}

@@ -23,10 +23,10 @@ import (
 //
 // Reported per run: requests, requests/user, wall time in units of L
 // (wall-L), and the two budgets (req-budget, wall-budget-L). The client
-// polls operations with gcp's real waits (first poll after 250 ms), so an
-// API enable costs that wait plus two round trips on the path to the
-// accounts: L = 50 ms puts it at 5 L. BENCH_LATENCY (a Go duration)
-// overrides L.
+// polls operations with gcp's real waits (the first one round trip of
+// the starting call later, at most 250 ms), so an API enable costs about
+// three round trips on the path to the accounts. BENCH_LATENCY (a Go
+// duration) overrides L.
 func BenchmarkSetup(b *testing.B) {
 	for _, n := range []int{10, 48, 200} {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) { benchSetup(b, testConfig(b, benchUsers(n)...), n) })

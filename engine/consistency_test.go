@@ -86,7 +86,7 @@ func TestVisibilityRetriesAreBounded(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Failed == 0 {
 		t.Fatalf("err = %v, want an ApplyError with failures", err)
 	}
-	if n := e.slept.count(); n > 4*ConsistencyRetry.Attempts {
+	if n := e.slept.count(); n > 4*int(ConsistencyRetry.Budget/ConsistencyRetry.Initial) {
 		t.Errorf("%d waits: retries are not bounded", n)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/fedctl/fedctl/audit"
 	"github.com/fedctl/fedctl/config"
@@ -66,7 +67,9 @@ type Desired struct {
 	HoopOAuthClientFile string
 	// MixedCaseUsers are users typed with capitals (Hoop keeps the case).
 	MixedCaseUsers []string
-	Verifier       string // IAM member, "" = none
+	// HoopTokenTTL is the Hoop policy's token lifetime (0: one hour).
+	HoopTokenTTL time.Duration
+	Verifier     string // IAM member, "" = none
 
 	// Roles are the data roles.
 	Roles []string
@@ -107,6 +110,7 @@ func NewDesired(cfg *config.Config, projectNumber string) (*Desired, error) {
 		AdminKeyFile:   cfg.AdminKeyFile,
 		HoopPolicyFile: cfg.HoopPolicy,
 		MixedCaseUsers: slices.Clone(cfg.MixedCaseUsers),
+		HoopTokenTTL:   cfg.HoopTokenTTL,
 		Verifier:       cfg.Verifier,
 	}
 	if d.Mode == "" {

@@ -31,10 +31,11 @@ type Options struct {
 	Progress func(Event)
 }
 
-// ConsistencyRetry is the default backoff for eventual consistency: up to
-// 10 tries from 500ms doubling to 10s, about a minute in all — what Google
-// documents for a new service account to become usable.
-var ConsistencyRetry = gcp.RetryPolicy{Attempts: 10, Initial: 500 * time.Millisecond, Max: 10 * time.Second}
+// ConsistencyRetry is the default backoff for eventual consistency:
+// jittered from 500ms doubling to 10s, for up to two minutes — twice what
+// Google documents for a new service account to become usable ("about a
+// minute"; gcp-wire §10.3).
+var ConsistencyRetry = gcp.RetryPolicy{Budget: 2 * time.Minute, Initial: 500 * time.Millisecond, Max: 10 * time.Second}
 
 // Engine plans and applies fedctl's resources through one gcp.Client.
 type Engine struct {
@@ -54,8 +55,8 @@ func New(c *gcp.Client, opts Options) *Engine {
 		opts.Now = time.Now
 	}
 	r := opts.Consistency
-	if r.Attempts <= 0 {
-		r.Attempts = ConsistencyRetry.Attempts
+	if r.Budget <= 0 {
+		r.Budget = ConsistencyRetry.Budget
 	}
 	if r.Initial <= 0 {
 		r.Initial = ConsistencyRetry.Initial
@@ -79,6 +80,9 @@ func (e *Engine) PlanSetup(ctx context.Context, cfg *config.Config) (*Plan, erro
 		return nil, err
 	}
 	if err := checkOwnership(d, live); err != nil {
+		return nil, err
+	}
+	if err := e.checkHoopTokenTTL(ctx, d); err != nil {
 		return nil, err
 	}
 	return diffSetup(d, live), nil

@@ -157,3 +157,36 @@ func TestSlowEnableOverlapsAccountCreation(t *testing.T) {
 			enableStart, enableDone, creates[0].Start)
 	}
 }
+
+// Teardown walks the graph the other way: each account is deleted only
+// after the project policy edit that removes it is written (or Google
+// would rewrite its bindings as deleted:… members); the recorded request
+// times show the order.
+func TestTeardownDeletesAccountsAfterTheirMembersLeave(t *testing.T) {
+	e := newEnv(t, emulator.Options{RecordRequests: true})
+	cfg := testConfig(t, "alice@acme.com", "bob@acme.com")
+	e.setup(t, cfg)
+	e.srv.ResetRequests()
+	_, res := e.teardown(t, cfg)
+	if n := res.Count(OutcomeFailed) + res.Count(OutcomeSkipped); n != 0 {
+		t.Fatalf("teardown: %+v", res.Outcomes)
+	}
+	var policyWritten time.Time
+	var deletes []emulator.Request
+	for _, r := range e.srv.Requests() {
+		switch r.Route {
+		case "cloudresourcemanager.projects.setIamPolicy":
+			policyWritten = r.End
+		case "iam.projects.serviceAccounts.delete":
+			deletes = append(deletes, r)
+		}
+	}
+	if policyWritten.IsZero() || len(deletes) != 3 {
+		t.Fatalf("trace: policy written %v, %d deletes", policyWritten, len(deletes))
+	}
+	for _, d := range deletes {
+		if d.Start.Before(policyWritten) {
+			t.Errorf("%s deleted at %v, before the project policy edit ended (%v)", d.Path, d.Start, policyWritten)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -55,10 +56,17 @@ func newEnv(t *testing.T, opts emulator.Options) *env {
 // newEnvClock is newEnv with a fake clock that retry waits advance.
 func newEnvClock(t *testing.T, opts emulator.Options, clock *emulator.FakeClock) *env {
 	t.Helper()
+	return newEnvWrapped(t, opts, clock, func(h http.Handler) http.Handler { return h })
+}
+
+// newEnvWrapped is newEnvClock with wrap (a fault injector) in front of the
+// emulator.
+func newEnvWrapped(t *testing.T, opts emulator.Options, clock *emulator.FakeClock, wrap func(http.Handler) http.Handler) *env {
+	t.Helper()
 	if clock != nil {
 		opts.Now = clock.Now
 	}
-	srv := emulator.NewTestServer(t, opts)
+	srv := emulator.NewTestServerWrapped(t, opts, wrap)
 	e := &env{srv: srv, slept: &sleeps{clock: clock}}
 	e.client = newClient(t, srv, e.slept)
 	e.eng = New(e.client, Options{Consistency: gcp.RetryPolicy{Sleep: e.slept.sleep}, Progress: func(ev Event) { e.events = append(e.events, ev) }})

@@ -130,14 +130,7 @@ func (e *Engine) read(ctx context.Context, build func(projectNumber string) (*De
 		}
 		g.Go(func() error {
 			return e.call(gctx, func() error {
-				p, err := e.c.ServiceAccountPolicy(t.Name).Get(gctx)
-				if gcp.IsNotFound(err) {
-					// Deleted between the listing and now: plan it as new.
-					mu.Lock()
-					delete(live.ServiceAccounts, strings.ToLower(t.Name))
-					mu.Unlock()
-					return nil
-				}
+				p, err := e.listedPolicy(gctx, t.Name)
 				if err == nil {
 					mu.Lock()
 					live.Policies[t] = p
@@ -151,4 +144,22 @@ func (e *Engine) read(ctx context.Context, build func(projectNumber string) (*De
 		return nil, nil, fmt.Errorf("reading service account policies: %w", err)
 	}
 	return d, live, nil
+}
+
+// listedPolicy reads the policy of a service account the listing showed. A
+// 404 there is not "deleted meanwhile": a new account is listed before its
+// own URLs answer (IAM's eventual consistency, gcp-wire §10.3), so the read
+// waits that out with the consistency backoff. An account still 404 past
+// the budget is an error — planning it as absent would have teardown skip
+// (and report as destroyed) an account that exists.
+func (e *Engine) listedPolicy(ctx context.Context, email string) (*gcp.Policy, error) {
+	var p *gcp.Policy
+	err := e.waitVisible(ctx, true, func() (err error) {
+		p, err = e.c.ServiceAccountPolicy(email).Get(ctx)
+		return err
+	})
+	if gcp.IsNotFound(err) {
+		return nil, fmt.Errorf("%s is listed, but its policy still answers 404 (IAM has not caught up): re-run in a minute: %w", email, err)
+	}
+	return p, err
 }

@@ -2,16 +2,19 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/gcp"
 )
 
 // HoopTokenTTLSeconds is the token lifetime written to Hoop's policy: one
@@ -84,6 +87,9 @@ func NewHoopPolicy(d *Desired) *HoopPolicy {
 		FallbackPolicy:          "deny",
 		TokenTTLSeconds:         HoopTokenTTLSeconds,
 		ExtraConfig:             HoopExtraConfig{ProjectID: d.Project},
+	}
+	if d.HoopTokenTTL > 0 {
+		h.TokenTTLSeconds = int(d.HoopTokenTTL / time.Second)
 	}
 	if h.BuiltinProvider == HoopProviderOAuth {
 		h.IdentityTargetTemplate = config.PlaceholderUser
@@ -256,4 +262,34 @@ func reserveKeyFile(path string) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// ErrHoopTokenTTL: the Hoop policy asks for tokens Google would not issue.
+var ErrHoopTokenTTL = errors.New("the Hoop token lifetime is over one hour")
+
+// checkHoopTokenTTL refuses a gcp_iam policy whose token_ttl_seconds is over
+// an hour unless the project's effective org policy
+// constraints/iam.allowServiceAccountCredentialLifetimeExtension lists every
+// user SA: Google refuses a longer generateAccessToken lifetime otherwise
+// (https://cloud.google.com/iam/docs/create-short-lived-credentials-direct#sa-credentials-oauth),
+// and every Hoop session would fail.
+func (e *Engine) checkHoopTokenTTL(ctx context.Context, d *Desired) error {
+	if d.HoopPolicyFile == "" || hoopProvider(d) != HoopProviderIAM || d.HoopTokenTTL <= time.Hour {
+		return nil
+	}
+	pol, err := e.c.GetEffectivePolicy(ctx, d.Project, gcp.ConstraintLifetimeExtension)
+	if err != nil {
+		return fmt.Errorf("%w and the org policy that would allow it could not be read (%v): use --hoop-token-ttl 1h or less", ErrHoopTokenTTL, err)
+	}
+	var missing []string
+	for _, id := range d.Identities {
+		if !pol.Allows(id.Email) {
+			missing = append(missing, id.Email)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w, and the org policy constraints/%s does not list %s: Google would refuse every token Hoop asks for; use --hoop-token-ttl 1h or less, or add them to the policy",
+			ErrHoopTokenTTL, gcp.ConstraintLifetimeExtension, strings.Join(missing, ", "))
+	}
+	return nil
 }

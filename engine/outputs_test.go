@@ -11,11 +11,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/emulator"
+	"github.com/fedctl/fedctl/gcp"
 	"github.com/fedctl/fedctl/iostreams"
 )
 
@@ -313,4 +315,45 @@ func TestHoopTemplateTranslation(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// A Hoop token lifetime over an hour is written only when the lifetime
+// org policy lists every user SA; otherwise the plan is refused, as
+// Google would refuse every mint Hoop makes.
+func TestHoopTokenTTLNeedsLifetimeOrgPolicy(t *testing.T) {
+	e := newEnv(t, emulator.Options{})
+	path := filepath.Join(t.TempDir(), "hoop.yaml")
+	cfg := testConfig(t, "alice@acme.com")
+	cfg.HoopPolicy = path
+	cfg.HoopTokenTTL = 8 * time.Hour
+	if _, err := e.eng.PlanSetup(context.Background(), cfg); !errors.Is(err, ErrHoopTokenTTL) || !strings.Contains(err.Error(), saEmail("fedctl-alice")) {
+		t.Fatalf("plan without the org policy: %v, want ErrHoopTokenTTL naming alice's SA", err)
+	}
+	if err := e.client.SetOrgPolicy(context.Background(), testProject, &gcp.OrgPolicy{Constraint: gcp.ConstraintLifetimeExtension,
+		Rules: []gcp.OrgPolicyRule{{Allowed: []string{saEmail("fedctl-alice")}}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.setup(t, cfg)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := decodeHoopStrict8h(t, data); f.TokenTTLSeconds != 8*3600 {
+		t.Errorf("token_ttl_seconds = %d, want %d", f.TokenTTLSeconds, 8*3600)
+	}
+}
+
+// decodeHoopStrict8h decodes strictly, as Hoop's gateway bounds it (≤ 43200).
+func decodeHoopStrict8h(t *testing.T, data []byte) hoopFederationFile {
+	t.Helper()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f hoopFederationFile
+	if err := dec.Decode(&f); err != nil {
+		t.Fatalf("Hoop cannot decode the policy: %v\n%s", err, data)
+	}
+	if f.TokenTTLSeconds <= 0 || f.TokenTTLSeconds > 43200 {
+		t.Errorf("token_ttl_seconds = %d outside Hoop's 1..43200", f.TokenTTLSeconds)
+	}
+	return f
 }

@@ -153,7 +153,7 @@ func (e *Engine) readSink(ctx context.Context, g *errgroup.Group, s *audit.SinkS
 }
 
 func (e *Engine) sinks() *audit.Sinks {
-	return &audit.Sinks{BigQuery: e.c.BigQueryAPI, Logging: e.c.Logging}
+	return &audit.Sinks{C: e.c}
 }
 
 // sinkChanges plans the dataset, the sink and the WRITER entry for setup.
@@ -196,6 +196,8 @@ func sinkChanges(d *Desired, live *Live) (changes []*Change, warnings []string) 
 		ac.Reason = "for the sink's writer identity (known once the sink exists), keeping the dataset's other access entries"
 	case live.Dataset != nil && audit.HasWriter(live.Dataset.Access, writer):
 		ac.Action, ac.Before, ac.Reason = ActionNoop, ac.After, ""
+	default:
+		ac.Reason = "the sink exists but cannot write to the dataset, so it drops the audit trail until this is applied; keeping the dataset's other access entries"
 	}
 	if !dataAccessLogsOn(d, live) {
 		warnings = append(warnings, SinkWithoutLogsWarning)
@@ -309,8 +311,12 @@ func (e *Engine) accessStep(c *Change, s *audit.SinkSpec, live *Live, run *sinkR
 		if read == nil {
 			read = live.Dataset
 		}
-		_, err := sk.GrantWriter(ctx, *s, run.writer, read)
-		return err
+		if _, err := sk.GrantWriter(ctx, *s, run.writer, read); err != nil {
+			// The sink exists and exports nothing: say so, not just why.
+			return fmt.Errorf("sink %s is BROKEN: it exists, but its writer identity %s has no WRITER on dataset %s, so it exports nothing; re-run to complete it: %w",
+				s.Name, run.writer, s.Dataset, err)
+		}
+		return nil
 	}}
 }
 

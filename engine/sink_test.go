@@ -44,7 +44,7 @@ func wantFilter(t *testing.T, cfg *config.Config) string {
 
 func (e *env) dataset(t *testing.T) *bqv2.Dataset {
 	t.Helper()
-	ds, err := e.client.BigQueryAPI.Datasets.Get(testProject, "audit_logs").Do()
+	ds, err := e.client.GetDataset(context.Background(), testProject, "audit_logs")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func (e *env) dataset(t *testing.T) *bqv2.Dataset {
 
 func (e *env) sink(t *testing.T) *logging.LogSink {
 	t.Helper()
-	s, err := e.client.Logging.Projects.Sinks.Get(sinkResource).Do()
+	s, err := e.client.GetSink(context.Background(), sinkResource)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,11 +175,10 @@ func TestSinkSetupCreatesDatasetSinkAndWriter(t *testing.T) {
 
 func TestSinkSetupKeepsForeignAccessEntries(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
-	bq := e.client.BigQueryAPI
-	_, err := bq.Datasets.Insert(testProject, &bqv2.Dataset{
+	_, err := e.client.CreateDataset(context.Background(), testProject, &bqv2.Dataset{
 		DatasetReference: &bqv2.DatasetReference{ProjectId: testProject, DatasetId: "audit_logs"}, Location: "US",
 		Access: []*bqv2.DatasetAccess{{Role: "OWNER", UserByEmail: "operator@example.com"}, {Role: "READER", GroupByEmail: "analysts@acme.com"}},
-	}).Do()
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +204,7 @@ func TestSinkSetupKeepsForeignAccessEntries(t *testing.T) {
 			kept = append(kept, a)
 		}
 	}
-	if _, err := bq.Datasets.Patch(testProject, "audit_logs", &bqv2.Dataset{Access: kept}).Do(); err != nil {
+	if err := e.setAccess(kept); err != nil {
 		t.Fatal(err)
 	}
 	p = e.plan(t, cfg)
@@ -214,7 +213,7 @@ func TestSinkSetupKeepsForeignAccessEntries(t *testing.T) {
 		t.Fatalf("access change = %+v (counts %+v)", c, n)
 	}
 	kept = append(kept, &bqv2.DatasetAccess{Role: "READER", UserByEmail: "late@acme.com"})
-	if _, err := bq.Datasets.Patch(testProject, "audit_logs", &bqv2.Dataset{Access: kept}).Do(); err != nil {
+	if err := e.setAccess(kept); err != nil {
 		t.Fatal(err)
 	}
 	e.srv.ResetStats()
@@ -244,7 +243,7 @@ func TestSinkFilterDriftIsAnUpdate(t *testing.T) {
 	}
 	drifted := e.sink(t)
 	drifted.Filter = `severity>=ERROR`
-	if _, err := e.client.Logging.Projects.Sinks.Update(sinkResource, drifted).UpdateMask("filter").Do(); err != nil {
+	if _, err := e.client.UpdateSink(context.Background(), sinkResource, drifted, "filter"); err != nil {
 		t.Fatal(err)
 	}
 	p := e.plan(t, cfg)
@@ -288,7 +287,7 @@ func TestSinkTeardownKeepsDataset(t *testing.T) {
 	if !strings.Contains(text.String(), "- "+sinkAddr) || !strings.Contains(text.String(), "dataset audit_logs is KEPT: it holds the exported audit trail") {
 		t.Errorf("teardown text does not say the dataset stays:\n%s", text.String())
 	}
-	if _, err := e.client.Logging.Projects.Sinks.Get(sinkResource).Do(); err == nil {
+	if _, err := e.client.GetSink(context.Background(), sinkResource); err == nil {
 		t.Error("the sink survived teardown")
 	}
 	if ds := e.dataset(t); !hasEntry(ds, "WRITER "+sinkWriter) {
@@ -354,4 +353,11 @@ func TestSinkSetupWithItsAPIsOff(t *testing.T) {
 	if again := e.plan(t, cfg); again.HasChanges() {
 		t.Errorf("second plan: %v", actions(again))
 	}
+}
+
+// setAccess replaces the audit dataset's access list (another admin's edit).
+func (e *env) setAccess(access []*bqv2.DatasetAccess) error {
+	_, err := e.client.ModifyDatasetAccess(context.Background(), testProject, "audit_logs", nil,
+		func([]*bqv2.DatasetAccess) ([]*bqv2.DatasetAccess, bool) { return access, true })
+	return err
 }

@@ -33,6 +33,9 @@ func apiFact(service string) fact { return fact("api " + service) }
 // consistency themselves).
 func saFact(email string) fact { return fact("service account " + lower(email)) }
 
+// saGoneFact: the service account is deleted.
+func saGoneFact(email string) fact { return fact("service account deleted " + lower(email)) }
+
 // policyFact: the policy's edit is written (teardown: fedctl's members are
 // gone from it).
 func policyFact(t PolicyTarget) fact { return fact("policy " + t.Address()) }
@@ -43,6 +46,7 @@ const (
 	factProviderGone fact = "wif provider deleted"
 	factDataset      fact = "audit dataset exists"
 	factSink         fact = "audit sink exists"
+	factAdminKey     fact = "admin key written"
 )
 
 // APIs the steps call, beyond IAM: a project policy edit goes through
@@ -129,9 +133,11 @@ func graphNodes(steps []step) ([]graph.Node, map[string]*step) {
 	}
 	resolve := func(self string, fs []fact) []string {
 		var out []string
+		seen := map[string]bool{self: true}
 		for _, f := range fs {
 			for _, id := range providers[f] {
-				if id != self && !slices.Contains(out, id) {
+				if !seen[id] {
+					seen[id] = true
 					out = append(out, id)
 				}
 			}
@@ -177,14 +183,19 @@ func memberFacts(member string) []fact {
 //   - dataset: api bigquery; sink: the dataset; WRITER: the sink.
 //
 // Teardown: each policy edit first; an SA's deletion needs every policy
-// edit removing it as a member (or Google would leave deleted:… members);
+// edit removing it as a member (or Google would leave deleted:… members),
+// and the deletion of every account whose own policy names it;
 // the provider's deletion needs the policy edits, the pool's the
 // provider's; the sink's deletion needs nothing.
 func (e *Engine) steps(p *Plan, run *applyRun) []step {
 	d, live := p.desired, p.live
+	byAddress := make(map[string]*Change, len(p.Changes))
+	for _, c := range p.Changes {
+		byAddress[c.Address] = c
+	}
 	created := map[string]bool{} // SA emails created in this run
 	for _, sa := range d.ServiceAccounts {
-		if c := p.Change(sa.Address); c != nil && c.Action == ActionCreate {
+		if c := byAddress[sa.Address]; c != nil && c.Action == ActionCreate {
 			created[lower(sa.Email)] = true
 		}
 	}
@@ -221,13 +232,16 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 				// the policy edits removing it are written.
 				s := e.offboardStep(c, o)
 				s.needs = []fact{apiFact(iamAPI)}
+				if o.Delete {
+					s.provides = []fact{saGoneFact(o.Email)}
+				}
 				accounts = append(accounts, s)
 				continue
 			}
 			switch c.Action {
 			case ActionDelete:
 				s := e.deleteSAStep(c, sa)
-				s.needs = []fact{apiFact(iamAPI)}
+				s.needs, s.provides = []fact{apiFact(iamAPI)}, []fact{saGoneFact(sa.Email)}
 				accounts = append(accounts, s) // needs: once every policy is known
 			case ActionUpdate:
 				// Re-enabled and re-marked before anything binds it.
@@ -271,7 +285,7 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 			}
 		case KindAdminKey:
 			s := e.keyStep(c, d, created[lower(d.Admin.Email)])
-			s.needs = []fact{apiFact(iamAPI), saFact(d.Admin.Email)}
+			s.needs, s.provides = []fact{apiFact(iamAPI), saFact(d.Admin.Email)}, []fact{factAdminKey}
 			rest = append(rest, s)
 		case KindWIFPool, KindWIFProvider:
 			var s step
@@ -309,7 +323,9 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 			// setup --enforce-no-keys (SPEC §7.6): the project's own policy
 			// on a boolean constraint; last, after any key setup makes.
 			st := c.After.(*OrgPolicyState)
-			rest = append(rest, step{name: "set " + c.Address, changes: []*Change{c},
+			// (A step starts when its needs are met, whatever its place:
+			// it runs after the key step, however that ends.)
+			rest = append(rest, step{name: "set " + c.Address, changes: []*Change{c}, after: []fact{factAdminKey},
 				run: func(ctx context.Context) error {
 					return e.c.SetBooleanPolicy(ctx, p.Project, st.Constraint, st.Enforced)
 				}})
@@ -323,6 +339,19 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 	}
 	// Deletions wait for the policy edits that remove their members: an
 	// account's, and the provider's for its principal set.
+	targetsOf := map[string][]PolicyTarget{} // member → the policies naming it
+	for _, t := range d.PolicyTargets() {
+		for _, m := range d.MembershipsOf(t) {
+			if ts := targetsOf[m.Member]; len(ts) == 0 || ts[len(ts)-1] != t {
+				targetsOf[m.Member] = append(ts, t)
+			}
+		}
+	}
+	for _, r := range d.Removals {
+		if !slices.Contains(targetsOf[r.Member], r.Target) {
+			targetsOf[r.Member] = append(targetsOf[r.Member], r.Target)
+		}
+	}
 	for i := range accounts {
 		c := accounts[i].changes[0]
 		if c.Action != ActionDelete {
@@ -337,11 +366,13 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 		} else if sa := sas[c.Address]; sa != nil {
 			email = sa.Email
 		}
-		member := ServiceAccountMember(email)
-		for _, t := range d.PolicyTargets() {
-			if slices.ContainsFunc(d.MembershipsOf(t), func(m Membership) bool { return m.Member == member }) ||
-				slices.ContainsFunc(d.RemovalsOf(t), func(r Removal) bool { return r.Member == member }) {
-				accounts[i].needs = append(accounts[i].needs, policyFact(t))
+		// A policy naming it is edited first, or goes with its own
+		// account (the admin, named on each user's account, goes last).
+		for _, t := range targetsOf[ServiceAccountMember(email)] {
+			accounts[i].needs = append(accounts[i].needs, policyFact(t))
+			// (Not when the two name each other: no order helps then.)
+			if t.Type == TargetServiceAccount && !slices.Contains(targetsOf[ServiceAccountMember(t.Name)], ServiceAccountTarget(email)) {
+				accounts[i].needs = append(accounts[i].needs, saGoneFact(t.Name))
 			}
 		}
 	}

@@ -1,9 +1,13 @@
 package engine
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/fedctl/fedctl/gcp"
 )
 
 // diffTeardown plans the removal of exactly what setup adds, in reverse
@@ -129,4 +133,60 @@ func foreignMembers(d *Desired, live *Live, email string) []string {
 		}
 	}
 	return out
+}
+
+// deleteServiceAccount deletes a service account and confirms it is gone.
+// A 404 is "already gone" only when the listing agrees: a service account
+// made moments ago (an interrupted setup) is listed before its own URL
+// answers, and deleting it then 404s although it exists. While it is still
+// listed the delete is retried with the consistency backoff; one still
+// there past the budget fails the step, so teardown never reports as
+// destroyed an account it could not delete.
+func (e *Engine) deleteServiceAccount(ctx context.Context, email string) error {
+	err := e.c.DeleteServiceAccount(ctx, email)
+	if !gcp.IsNotFound(err) {
+		return err
+	}
+	project := projectOfEmail(email)
+	err = gcp.Do(ctx, e.opts.Consistency, func(err error) bool { return errors.Is(err, errStillListed) }, func() error {
+		listed, err := e.listed(ctx, project, email)
+		if err != nil || !listed {
+			return err
+		}
+		if err := e.c.DeleteServiceAccount(ctx, email); !gcp.IsNotFound(err) {
+			return err
+		}
+		return errStillListed
+	})
+	if errors.Is(err, errStillListed) {
+		return fmt.Errorf("could not confirm the deletion of %s: it is still listed but answers 404 (IAM has not caught up): re-run teardown in a minute: %w", email, err)
+	}
+	return err
+}
+
+var errStillListed = errors.New("still listed")
+
+// listed reports whether the project's service-account listing shows email.
+func (e *Engine) listed(ctx context.Context, project, email string) (bool, error) {
+	found := false
+	err := e.c.ListServiceAccounts(ctx, project, func(sa *gcp.ServiceAccount) error {
+		if strings.EqualFold(sa.Email, email) {
+			found = true
+			return errFound
+		}
+		return nil
+	})
+	if errors.Is(err, errFound) {
+		err = nil
+	}
+	return found, err
+}
+
+var errFound = errors.New("found")
+
+// projectOfEmail is the project of a user-managed service account
+// (ID@PROJECT.iam.gserviceaccount.com).
+func projectOfEmail(email string) string {
+	_, domain, _ := strings.Cut(email, "@")
+	return strings.TrimSuffix(domain, ".iam.gserviceaccount.com")
 }

@@ -13,17 +13,20 @@
 //	client.go          New, the per-API clients
 //	endpoint.go        the SPEC §4 endpoint layout, ServiceURL
 //	transport.go       bearer / user-agent / quota-project HTTP plumbing
+//	retrytransport.go  THE retry of every request (429/5xx/resets, Retry-After, time budget)
+//	operation.go       the one long-running-operation poller
 //	raw.go             HTTPClient, LoggingBaseURL: for callers that stream a response themselves
 //	trace.go, mask.go  the --verbose HTTP trace and token masking
 //	credentials.go     impersonation, GenerateAccessToken, key files
 //	project.go         GetProject
-//	services.go        ServiceStates, EnableServices, operation polling
+//	services.go        ServiceStates, EnableServices
+//	sinks.go           BigQuery datasets (access-list edits), Logging sinks and entries, testIamPermissions
 //	serviceaccounts.go service accounts and their keys
 //	bigquery.go        the cloud.google.com/go/bigquery client
 //	policy.go          the neutral IAM Policy type and its edits
 //	iampolicy.go       PolicyResource, ProjectPolicy, ServiceAccountPolicy, ModifyPolicy
 //	errors.go          Kind, Error, Classify
-//	retry.go           RetryPolicy, DefaultRetry, Do, IsTransient
+//	retry.go           RetryPolicy (time budget), Backoff, Do, Sleep, IsTransient
 package gcp
 
 import (
@@ -72,13 +75,16 @@ type Client struct {
 	base     http.RoundTripper // trace + headers, no Authorization
 	retry    RetryPolicy       // cfg.Retry with defaults filled in
 
-	ServiceUsage *serviceusage.Service
-	CRM          *cloudresourcemanager.Service
-	IAM          *iam.Service
-	Credentials  *iamcredentials.Service
-	STS          *sts.Service
-	Logging      *logging.Service
-	BigQueryAPI  *bqv2.Service // raw discovery client (datasets, access lists)
+	// The generated API clients: private to this package, so that every
+	// Google call goes through a typed operation (and nothing forgets its
+	// error classification).
+	serviceUsage *serviceusage.Service
+	crm          *cloudresourcemanager.Service
+	iamAPI       *iam.Service
+	credsAPI     *iamcredentials.Service
+	stsAPI       *sts.Service
+	loggingAPI   *logging.Service
+	bigQueryAPI  *bqv2.Service // raw discovery client (datasets, access lists)
 }
 
 // Project is a project's identity.

@@ -31,7 +31,7 @@ const impersonationEarlyExpiry = 2 * time.Minute
 const tokenFetchTimeout = time.Minute
 
 // New builds a Client. Every API client is built the same way: one HTTP
-// client (trace → headers → bearer token) handed over with
+// client (bearer token → retry → headers → trace) handed over with
 // option.WithHTTPClient, plus option.WithEndpoint in override mode.
 //
 // Credentials, in order: cfg.TokenSource; else with cfg.Endpoint set, the
@@ -51,7 +51,10 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		rt = newTraceTransport(rt, cfg.Trace)
 	}
 	headers := &headerTransport{base: rt, userAgent: cfg.UserAgent}
-	c.base = headers
+	// The retry layer is outermost, so that the trace shows every try;
+	// token requests (key files, ADC refresh, impersonation) go through it
+	// too.
+	c.base = &retryTransport{base: headers, policy: &c.retry}
 
 	tokenCtx := c.tokenContext(ctx)
 
@@ -95,25 +98,25 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 func (c *Client) buildServices(ctx context.Context) error {
 	var err error
 	hc := c.httpClient
-	if c.ServiceUsage, err = serviceusage.NewService(ctx, c.clientOptions(hc, serviceUsageBase)...); err != nil {
+	if c.serviceUsage, err = serviceusage.NewService(ctx, c.clientOptions(hc, serviceUsageBase)...); err != nil {
 		return fmt.Errorf("serviceusage client: %w", err)
 	}
-	if c.CRM, err = cloudresourcemanager.NewService(ctx, c.clientOptions(hc, crmBase)...); err != nil {
+	if c.crm, err = cloudresourcemanager.NewService(ctx, c.clientOptions(hc, crmBase)...); err != nil {
 		return fmt.Errorf("cloudresourcemanager client: %w", err)
 	}
-	if c.IAM, err = iam.NewService(ctx, c.clientOptions(hc, iamBase)...); err != nil {
+	if c.iamAPI, err = iam.NewService(ctx, c.clientOptions(hc, iamBase)...); err != nil {
 		return fmt.Errorf("iam client: %w", err)
 	}
-	if c.Credentials, err = iamcredentials.NewService(ctx, c.clientOptions(hc, iamCredentialsBase)...); err != nil {
+	if c.credsAPI, err = iamcredentials.NewService(ctx, c.clientOptions(hc, iamCredentialsBase)...); err != nil {
 		return fmt.Errorf("iamcredentials client: %w", err)
 	}
-	if c.STS, err = sts.NewService(ctx, c.clientOptions(hc, stsBase)...); err != nil {
+	if c.stsAPI, err = sts.NewService(ctx, c.clientOptions(hc, stsBase)...); err != nil {
 		return fmt.Errorf("sts client: %w", err)
 	}
-	if c.Logging, err = logging.NewService(ctx, c.clientOptions(hc, loggingBase)...); err != nil {
+	if c.loggingAPI, err = logging.NewService(ctx, c.clientOptions(hc, loggingBase)...); err != nil {
 		return fmt.Errorf("logging client: %w", err)
 	}
-	if c.BigQueryAPI, err = bqv2.NewService(ctx, c.clientOptions(hc, bigQueryBase)...); err != nil {
+	if c.bigQueryAPI, err = bqv2.NewService(ctx, c.clientOptions(hc, bigQueryBase)...); err != nil {
 		return fmt.Errorf("bigquery client: %w", err)
 	}
 	return nil

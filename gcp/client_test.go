@@ -17,13 +17,13 @@ func TestProductionModeUsesGoogleEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	for got, want := range map[string]string{
-		c.ServiceUsage.BasePath: serviceUsageBase,
-		c.CRM.BasePath:          crmBase,
-		c.IAM.BasePath:          iamBase,
-		c.Credentials.BasePath:  iamCredentialsBase,
-		c.STS.BasePath:          stsBase,
-		c.Logging.BasePath:      loggingBase,
-		c.BigQueryAPI.BasePath:  bigQueryBase,
+		c.serviceUsage.BasePath: serviceUsageBase,
+		c.crm.BasePath:          crmBase,
+		c.iamAPI.BasePath:       iamBase,
+		c.credsAPI.BasePath:     iamCredentialsBase,
+		c.stsAPI.BasePath:       stsBase,
+		c.loggingAPI.BasePath:   loggingBase,
+		c.bigQueryAPI.BasePath:  bigQueryBase,
 	} {
 		if got != want {
 			t.Errorf("BasePath = %q, want %q", got, want)
@@ -54,14 +54,14 @@ func TestProductionModeReadsADC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if qp := c.base.(*headerTransport).quotaProject; qp != "billing-proj" {
+	if qp := c.base.(*retryTransport).base.(*headerTransport).quotaProject; qp != "billing-proj" {
 		t.Errorf("quota project = %q", qp)
 	}
 	c, err = New(context.Background(), Config{ImpersonateServiceAccount: "admin@p.iam.gserviceaccount.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if qp := c.base.(*headerTransport).quotaProject; qp != "" {
+	if qp := c.base.(*retryTransport).base.(*headerTransport).quotaProject; qp != "" {
 		t.Errorf("impersonating, quota project = %q, want none", qp)
 	}
 }

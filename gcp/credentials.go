@@ -21,7 +21,7 @@ const defaultTokenLifetime = time.Hour
 // or, when as != nil, with that token source's (that one call only).
 // Scopes default to cloud-platform, lifetime to one hour.
 func (c *Client) GenerateAccessToken(ctx context.Context, email string, delegates, scopes []string, lifetime time.Duration, as oauth2.TokenSource) (*Token, error) {
-	svc := c.Credentials
+	svc := c.credsAPI
 	if as != nil {
 		var err error
 		if svc, err = c.credentialsService(ctx, as); err != nil {
@@ -46,10 +46,7 @@ func (c *Client) generateAccessToken(ctx context.Context, svc *iamcredentials.Se
 		req.Delegates = append(req.Delegates, credentialsName(d))
 	}
 	var resp *iamcredentials.GenerateAccessTokenResponse
-	err := c.do(ctx, func() (err error) {
-		resp, err = svc.Projects.ServiceAccounts.GenerateAccessToken(credentialsName(email), req).Context(ctx).Do()
-		return err
-	})
+	resp, err := svc.Projects.ServiceAccounts.GenerateAccessToken(credentialsName(email), req).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("minting a token for %s: %w", email, Classify(err))
 	}

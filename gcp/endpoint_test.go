@@ -97,7 +97,7 @@ func TestEndpointLayout(t *testing.T) {
 	ctx := context.Background()
 	const sa = "sa@p.iam.gserviceaccount.com"
 
-	if _, err := c.ServiceUsage.Services.Get("projects/p/services/iam.googleapis.com").Do(); err != nil {
+	if _, err := c.serviceUsage.Services.Get("projects/p/services/iam.googleapis.com").Do(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.GetProject(ctx, "p"); err != nil {
@@ -109,13 +109,13 @@ func TestEndpointLayout(t *testing.T) {
 	if _, err := c.GenerateAccessToken(ctx, sa, nil, nil, 0, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.STS.V1.Token(&sts.GoogleIdentityStsV1ExchangeTokenRequest{GrantType: "urn:ietf:params:oauth:grant-type:token-exchange"}).Do(); err != nil {
+	if _, err := c.stsAPI.V1.Token(&sts.GoogleIdentityStsV1ExchangeTokenRequest{GrantType: "urn:ietf:params:oauth:grant-type:token-exchange"}).Do(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Logging.Entries.List(&logging.ListLogEntriesRequest{ResourceNames: []string{"projects/p"}}).Do(); err != nil {
+	if _, err := c.loggingAPI.Entries.List(&logging.ListLogEntriesRequest{ResourceNames: []string{"projects/p"}}).Do(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.BigQueryAPI.Datasets.Get("p", "audit").Do(); err != nil {
+	if _, err := c.bigQueryAPI.Datasets.Get("p", "audit").Do(); err != nil {
 		t.Fatal(err)
 	}
 	bq, err := c.BigQuery(ctx, "p", nil)

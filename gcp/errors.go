@@ -78,6 +78,9 @@ type Error struct {
 	// Google says (ErrorInfo metadata.service); for KindServiceDisabled, the
 	// disabled API.
 	Service string
+	// Retried, when set, says the call was retried until the budget ran
+	// out: "gave up after 7 tries in 1m58s".
+	Retried string
 	// Err is the underlying error (*googleapi.Error etc.).
 	Err error
 }
@@ -97,6 +100,9 @@ func (e *Error) Error() string {
 	}
 	if len(tags) > 0 {
 		msg += " (" + strings.Join(tags, ", ") + ")"
+	}
+	if e.Retried != "" && !strings.Contains(msg, e.Retried) {
+		msg += "; " + e.Retried
 	}
 	return msg
 }
@@ -127,10 +133,24 @@ func Classify(err error) *Error {
 	if err == nil {
 		return nil
 	}
+	re, retried := errors.AsType[*RetriedError](err)
 	var e *Error
 	if errors.As(err, &e) {
+		if retried && e.Retried == "" {
+			cp := *e // never change an error someone else holds
+			cp.Retried = "gave up after " + re.Summary
+			return &cp
+		}
 		return e
 	}
+	e = classify(err)
+	if retried && e.Retried == "" {
+		e.Retried = "gave up after " + re.Summary
+	}
+	return e
+}
+
+func classify(err error) *Error {
 	var ge *googleapi.Error
 	if errors.As(err, &ge) {
 		return fromGoogleAPIError(ge, err)
@@ -167,7 +187,7 @@ type statusBody struct {
 }
 
 func fromGoogleAPIError(ge *googleapi.Error, err error) *Error {
-	e := &Error{Code: ge.Code, Message: ge.Message, Err: err}
+	e := &Error{Code: ge.Code, Message: ge.Message, Err: err, Retried: describeRetried(ge.Header)}
 	var status string
 	var body errorBody
 	if json.Unmarshal([]byte(strings.TrimSpace(ge.Body)), &body) == nil && len(body.Error) > 0 {
@@ -224,6 +244,7 @@ func fromRetrieveError(re *oauth2.RetrieveError, err error) *Error {
 	}
 	if re.Response != nil {
 		e.Code = re.Response.StatusCode
+		e.Retried = describeRetried(re.Response.Header)
 	}
 	if e.Message == "" {
 		e.Message = "token request failed: " + http.StatusText(e.Code)

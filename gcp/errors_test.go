@@ -122,7 +122,7 @@ func TestClassifyGoogleBodies(t *testing.T) {
 			func(c *Client) error { _, err := c.GetServiceAccount(ctx, "a@p.iam.gserviceaccount.com"); return err },
 			want{kind: KindServiceDisabled, reason: "SERVICE_DISABLED", service: "iam.googleapis.com", msg: "has not been used"}},
 		{"bigquery service disabled", 403, bqServiceDisabledBody,
-			func(c *Client) error { _, err := c.BigQueryAPI.Datasets.Get("p", "d").Do(); return err },
+			func(c *Client) error { _, err := c.bigQueryAPI.Datasets.Get("p", "d").Do(); return err },
 			want{kind: KindServiceDisabled, reason: "accessNotConfigured", service: "bigquery.googleapis.com", msg: "BigQuery API"}},
 		{"iam permission denied", 403, permissionDeniedBody,
 			func(c *Client) error {
@@ -158,7 +158,7 @@ func TestClassifyGoogleBodies(t *testing.T) {
 			want{kind: KindPermissionDenied, reason: "forbidden", msg: "does not have permission"}},
 		{"sts oauth error", 400, stsUnauthorizedBody,
 			func(c *Client) error {
-				_, err := c.STS.V1.Token(&sts.GoogleIdentityStsV1ExchangeTokenRequest{}).Do()
+				_, err := c.stsAPI.V1.Token(&sts.GoogleIdentityStsV1ExchangeTokenRequest{}).Do()
 				return err
 			},
 			want{kind: KindInvalidArgument, reason: "unauthorized_client", msg: "rejected by the attribute condition"}},

@@ -52,10 +52,7 @@ func (r *projectPolicy) Get(ctx context.Context) (*Policy, error) {
 		Options: &cloudresourcemanager.GetPolicyOptions{RequestedPolicyVersion: policyVersion},
 	}
 	var out *cloudresourcemanager.Policy
-	err := r.c.do(ctx, func() (err error) {
-		out, err = r.c.CRM.Projects.GetIamPolicy(r.project, req).Context(ctx).Do()
-		return err
-	})
+	out, err := r.c.crm.Projects.GetIamPolicy(r.project, req).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("reading the IAM policy of %s: %w", r.Name(), Classify(err))
 	}
@@ -67,10 +64,7 @@ func (r *projectPolicy) Set(ctx context.Context, p *Policy) (*Policy, error) {
 	wire.Version = policyVersion
 	req := &cloudresourcemanager.SetIamPolicyRequest{Policy: wire, UpdateMask: projectUpdateMask}
 	var out *cloudresourcemanager.Policy
-	err := r.c.do(ctx, func() (err error) {
-		out, err = r.c.CRM.Projects.SetIamPolicy(r.project, req).Context(ctx).Do()
-		return err
-	})
+	out, err := r.c.crm.Projects.SetIamPolicy(r.project, req).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("writing the IAM policy of %s: %w", r.Name(), Classify(err))
 	}
@@ -86,10 +80,7 @@ func (r *serviceAccountPolicy) Name() string { return serviceAccountName(r.email
 
 func (r *serviceAccountPolicy) Get(ctx context.Context) (*Policy, error) {
 	var out *iam.Policy
-	err := r.c.do(ctx, func() (err error) {
-		out, err = r.c.IAM.Projects.ServiceAccounts.GetIamPolicy(r.Name()).OptionsRequestedPolicyVersion(policyVersion).Context(ctx).Do()
-		return err
-	})
+	out, err := r.c.iamAPI.Projects.ServiceAccounts.GetIamPolicy(r.Name()).OptionsRequestedPolicyVersion(policyVersion).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("reading the IAM policy of %s: %w", r.email, Classify(err))
 	}
@@ -103,10 +94,7 @@ func (r *serviceAccountPolicy) Set(ctx context.Context, p *Policy) (*Policy, err
 	wire.Version = policyVersion
 	req := &iam.SetIamPolicyRequest{Policy: wire}
 	var out *iam.Policy
-	err := r.c.do(ctx, func() (err error) {
-		out, err = r.c.IAM.Projects.ServiceAccounts.SetIamPolicy(r.Name(), req).Context(ctx).Do()
-		return err
-	})
+	out, err := r.c.iamAPI.Projects.ServiceAccounts.SetIamPolicy(r.Name(), req).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("writing the IAM policy of %s: %w", r.email, Classify(err))
 	}

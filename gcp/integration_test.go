@@ -184,8 +184,21 @@ func TestIntegrationServicesEnableAwaitsOperation(t *testing.T) {
 	if n := w.routeCount("serviceusage.operations.get"); n != 3 {
 		t.Errorf("operations.get calls = %d, want 3", n)
 	}
-	if got := w.waits.take(); len(got) != 3 || got[0] != 250*time.Millisecond || got[1] != 500*time.Millisecond || got[2] != time.Second {
-		t.Errorf("poll waits = %v, want [250ms 500ms 1s]", got)
+	// The first poll one round trip of the enable call later (the emulator
+	// answers in well under 250ms; at least 10ms), then jittered
+	// doubling from 250ms (equal jitter: between half and all of 250ms,
+	// 500ms).
+	got := w.waits.take()
+	if len(got) != 3 {
+		t.Fatalf("poll waits = %v, want 3", got)
+	}
+	if got[0] < 5*time.Millisecond || got[0] > 250*time.Millisecond {
+		t.Errorf("first poll wait = %v, want within [5ms, 250ms]", got[0])
+	}
+	for i, d := range []time.Duration{250 * time.Millisecond, 500 * time.Millisecond} {
+		if got[i+1] < d/2 || got[i+1] > d {
+			t.Errorf("poll wait %d = %v, want within [%v, %v]", i+1, got[i+1], d/2, d)
+		}
 	}
 	states, err = w.c.ServiceStates(w.ctx, project, want)
 	if err != nil {
@@ -682,6 +695,9 @@ func TestIntegrationTransientErrorsRetried(t *testing.T) {
 	w.ts.InjectFault(emulator.Fault{Route: route, Times: 10, Status: http.StatusServiceUnavailable})
 	_, err = w.c.GetProject(w.ctx, project)
 	wantKind(t, "503 every time", err, gcp.KindUnavailable)
+	if !strings.Contains(err.Error(), "gave up after 5 tries in") {
+		t.Errorf("error does not say how long it tried: %v", err)
+	}
 	if n, waits := w.routeCount(route), w.waits.take(); n != 5 || len(waits) != 4 {
 		t.Errorf("%d requests and %d waits, want 5 and 4", n, len(waits))
 	}

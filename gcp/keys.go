@@ -35,10 +35,7 @@ func KeyServiceAccount(name string) string {
 
 // DeleteKey deletes a user-managed key; a missing one is KindNotFound.
 func (c *Client) DeleteKey(ctx context.Context, name string) error {
-	err := c.do(ctx, func() error {
-		_, err := c.IAM.Projects.ServiceAccounts.Keys.Delete(name).Context(ctx).Do()
-		return err
-	})
+	_, err := c.iamAPI.Projects.ServiceAccounts.Keys.Delete(name).Context(ctx).Do()
 	if err != nil {
 		return fmt.Errorf("deleting key %s of %s: %w", KeyID(name), KeyServiceAccount(name), Classify(err))
 	}
@@ -48,10 +45,7 @@ func (c *Client) DeleteKey(ctx context.Context, name string) error {
 // DisableKey disables a user-managed key: tokens can no longer be minted
 // with it, and EnableKey undoes that.
 func (c *Client) DisableKey(ctx context.Context, name string) error {
-	err := c.do(ctx, func() error {
-		_, err := c.IAM.Projects.ServiceAccounts.Keys.Disable(name, &iam.DisableServiceAccountKeyRequest{}).Context(ctx).Do()
-		return err
-	})
+	_, err := c.iamAPI.Projects.ServiceAccounts.Keys.Disable(name, &iam.DisableServiceAccountKeyRequest{}).Context(ctx).Do()
 	if err != nil {
 		return fmt.Errorf("disabling key %s of %s: %w", KeyID(name), KeyServiceAccount(name), Classify(err))
 	}
@@ -60,10 +54,7 @@ func (c *Client) DisableKey(ctx context.Context, name string) error {
 
 // EnableKey enables a disabled user-managed key.
 func (c *Client) EnableKey(ctx context.Context, name string) error {
-	err := c.do(ctx, func() error {
-		_, err := c.IAM.Projects.ServiceAccounts.Keys.Enable(name, &iam.EnableServiceAccountKeyRequest{}).Context(ctx).Do()
-		return err
-	})
+	_, err := c.iamAPI.Projects.ServiceAccounts.Keys.Enable(name, &iam.EnableServiceAccountKeyRequest{}).Context(ctx).Do()
 	if err != nil {
 		return fmt.Errorf("enabling key %s of %s: %w", KeyID(name), KeyServiceAccount(name), Classify(err))
 	}

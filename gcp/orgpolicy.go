@@ -155,10 +155,7 @@ func (c *Client) GetEffectivePolicy(ctx context.Context, project, constraint str
 	}
 	constraint = strings.TrimPrefix(constraint, "constraints/")
 	var w *orgpolicy.GoogleCloudOrgpolicyV2Policy
-	err = c.do(ctx, func() (err error) {
-		w, err = svc.Projects.Policies.GetEffectivePolicy(orgPolicyName(project, constraint)).Context(ctx).Do()
-		return err
-	})
+	w, err = svc.Projects.Policies.GetEffectivePolicy(orgPolicyName(project, constraint)).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("reading the effective org policy %s on %s: %w", constraint, project, Classify(err))
 	}
@@ -174,10 +171,7 @@ func (c *Client) GetOrgPolicy(ctx context.Context, project, constraint string) (
 	}
 	constraint = strings.TrimPrefix(constraint, "constraints/")
 	var w *orgpolicy.GoogleCloudOrgpolicyV2Policy
-	err = c.do(ctx, func() (err error) {
-		w, err = svc.Projects.Policies.Get(orgPolicyName(project, constraint)).Context(ctx).Do()
-		return err
-	})
+	w, err = svc.Projects.Policies.Get(orgPolicyName(project, constraint)).Context(ctx).Do()
 	if IsNotFound(err) {
 		return nil, nil
 	}
@@ -200,15 +194,12 @@ func (c *Client) SetOrgPolicy(ctx context.Context, project string, p *OrgPolicy)
 		return err
 	}
 	w := orgPolicyToWire(project, p)
-	err = c.do(ctx, func() error {
-		if cur == nil {
-			_, err := svc.Projects.Policies.Create("projects/"+project, w).Context(ctx).Do()
-			return err
-		}
+	if cur == nil {
+		_, err = svc.Projects.Policies.Create("projects/"+project, w).Context(ctx).Do()
+	} else {
 		w.Etag = cur.Etag
-		_, err := svc.Projects.Policies.Patch(w.Name, w).Context(ctx).Do()
-		return err
-	})
+		_, err = svc.Projects.Policies.Patch(w.Name, w).Context(ctx).Do()
+	}
 	if err != nil {
 		return fmt.Errorf("setting the org policy %s on %s: %w", p.Constraint, project, Classify(err))
 	}
@@ -228,10 +219,7 @@ func (c *Client) DeleteOrgPolicy(ctx context.Context, project, constraint string
 	if err != nil {
 		return err
 	}
-	err = c.do(ctx, func() error {
-		_, err := svc.Projects.Policies.Delete(orgPolicyName(project, constraint)).Context(ctx).Do()
-		return err
-	})
+	_, err = svc.Projects.Policies.Delete(orgPolicyName(project, constraint)).Context(ctx).Do()
 	if err != nil && !IsNotFound(err) {
 		return fmt.Errorf("deleting the org policy %s on %s: %w", constraint, project, Classify(err))
 	}

@@ -12,10 +12,7 @@ import (
 // project and one the caller may not see both come back as 403 from Google.
 func (c *Client) GetProject(ctx context.Context, project string) (*Project, error) {
 	var p *cloudresourcemanager.Project
-	err := c.do(ctx, func() (err error) {
-		p, err = c.CRM.Projects.Get(project).Context(ctx).Do()
-		return err
-	})
+	p, err := c.crm.Projects.Get(project).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("reading project %s: %w", project, Classify(err))
 	}

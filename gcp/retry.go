@@ -3,6 +3,7 @@ package gcp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -11,10 +12,18 @@ import (
 	"google.golang.org/api/googleapi"
 )
 
-// RetryPolicy says how often and how patiently to retry. Zero fields take
-// DefaultRetry's values.
+// RetryPolicy says how patiently to retry. Zero fields take DefaultRetry's
+// values.
+//
+// The limit is a time budget, not a number of tries: at a high rate of
+// transient errors, or under a busy concurrent writer, what matters is how
+// long Google may take to recover, not how many times we asked.
 type RetryPolicy struct {
-	// Attempts is the total number of tries, the first included.
+	// Budget is how long one call may keep retrying: the waits asked for,
+	// or the wall time since the first try when that is longer.
+	Budget time.Duration
+	// Attempts, when > 0, also caps the tries, the first included
+	// (Attempts: 1 turns retries off).
 	Attempts int
 	// Initial is the first backoff; each next one doubles, up to Max.
 	Initial, Max time.Duration
@@ -23,16 +32,24 @@ type RetryPolicy struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-// DefaultRetry: 6 tries, jittered exponential backoff from 250ms to 8s.
+// DefaultRetry: jittered exponential backoff from 250ms to 8s for up to two
+// minutes. Google asks clients to retry 429/5xx and ABORTED with
+// exponential backoff (https://cloud.google.com/iam/docs/retry-strategy:
+// "truncated exponential backoff", maximum backoff 32-64s, retrying for
+// minutes); two minutes rides out the outages a CLI user would wait for.
 var DefaultRetry = RetryPolicy{
-	Attempts: 6,
-	Initial:  250 * time.Millisecond,
-	Max:      8 * time.Second,
-	Sleep:    sleepContext,
+	Budget:  2 * time.Minute,
+	Initial: 250 * time.Millisecond,
+	Max:     8 * time.Second,
+	Sleep:   sleepContext,
 }
 
 // maxRetryAfter bounds how long a server's Retry-After can park us.
 const maxRetryAfter = time.Minute
+
+// Sleep waits d or until ctx is done (then it returns ctx's error): the
+// real RetryPolicy.Sleep, for every wait of fedctl's that tests replace.
+func Sleep(ctx context.Context, d time.Duration) error { return sleepContext(ctx, d) }
 
 func sleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -47,8 +64,8 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 
 // withDefaults fills zero fields from DefaultRetry.
 func (p RetryPolicy) withDefaults() RetryPolicy {
-	if p.Attempts <= 0 {
-		p.Attempts = DefaultRetry.Attempts
+	if p.Budget <= 0 {
+		p.Budget = DefaultRetry.Budget
 	}
 	if p.Initial <= 0 {
 		p.Initial = DefaultRetry.Initial
@@ -65,56 +82,119 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return p
 }
 
-// backoff is the wait before try number attempt+1: Initial·2^(attempt-1)
-// capped at Max, with "equal jitter" (between half and all of it) so that
-// concurrent writers retrying the same conflict spread out.
-func (p RetryPolicy) backoff(attempt int) time.Duration {
-	d := p.Initial
-	for i := 1; i < attempt && d < p.Max; i++ {
+// Backoff is the jittered exponential backoff before try number attempt+1:
+// initial·2^(attempt-1) capped at max, with "equal jitter" (between half and
+// all of it) so that concurrent clients retrying the same thing spread out.
+// It is the one backoff of fedctl: retries, policy conflicts, eventual
+// consistency and operation polls all wait by it.
+func Backoff(initial, maxWait time.Duration, attempt int) time.Duration {
+	d := initial
+	for i := 1; i < attempt && d < maxWait; i++ {
 		d *= 2
 	}
-	d = min(d, p.Max)
+	d = min(d, maxWait)
 	half := d / 2
 	return half + rand.N(d-half+1)
 }
 
+// budget tracks one call's retries against the policy.
+type budget struct {
+	p      RetryPolicy
+	start  time.Time
+	waited time.Duration
+	tries  int
+}
+
+func (p RetryPolicy) start() *budget {
+	return &budget{p: p.withDefaults(), start: time.Now()}
+}
+
+// spent is the time the call has taken: the waits asked for, or the wall
+// time when that is longer (an injected Sleep does not pass wall time).
+func (b *budget) spent() time.Duration { return max(b.waited, time.Since(b.start)) }
+
+// next reports how long to wait before another try after b.tries tries
+// (at least ra, the server's Retry-After), or false when the budget or the
+// attempts are used up.
+func (b *budget) next(ra time.Duration) (time.Duration, bool) {
+	if b.p.Attempts > 0 && b.tries >= b.p.Attempts {
+		return 0, false
+	}
+	left := b.p.Budget - b.spent()
+	if left <= 0 || ra > left {
+		return 0, false
+	}
+	// The last wait is cut to the budget, so that a call tries once more
+	// at its deadline rather than giving up early.
+	return min(max(Backoff(b.p.Initial, b.p.Max, b.tries), ra), left), true
+}
+
+// wait sleeps d (ctx-aware) and counts it.
+func (b *budget) wait(ctx context.Context, d time.Duration) error {
+	b.waited += d
+	return b.p.Sleep(ctx, d)
+}
+
+// summary says how long a call tried: "3 tries in 4.2s".
+func (b *budget) summary() string {
+	return fmt.Sprintf("%d tries in %s", b.tries, b.spent().Round(100*time.Millisecond))
+}
+
 // Do calls fn until it succeeds, returns an error retryable rejects, the
-// attempts run out, or ctx is done. Between tries it waits the policy's
-// backoff, or the server's Retry-After when that is longer. It returns fn's
-// last error, or ctx's error if the context ended a wait.
+// budget runs out, or ctx is done. Between tries it waits the policy's
+// backoff, or the server's Retry-After when that is longer. When it gives
+// up on a retryable error it returns that error noting how long it tried
+// (a *RetriedError); when ctx ends a wait, ctx's error.
+//
+// Transient HTTP failures need no Do: the Client's transport retries them
+// for every call. Do is for what only the caller can judge: a policy
+// conflict (redo the whole read-modify-write), IAM's eventual consistency.
 func Do(ctx context.Context, p RetryPolicy, retryable func(error) bool, fn func() error) error {
-	p = p.withDefaults()
-	for attempt := 1; ; attempt++ {
+	b := p.start()
+	for {
 		err := fn()
+		b.tries++
 		if err == nil {
 			return nil
 		}
-		if attempt >= p.Attempts || retryable == nil || !retryable(err) || ctx.Err() != nil {
+		if retryable == nil || !retryable(err) || ctx.Err() != nil {
 			return err
 		}
-		wait := p.backoff(attempt)
-		if ra := retryAfter(err); ra > wait {
-			wait = ra
+		wait, ok := b.next(retryAfter(err))
+		if !ok {
+			if b.tries == 1 {
+				return err
+			}
+			return &RetriedError{Err: err, Summary: b.summary()}
 		}
-		if serr := p.Sleep(ctx, wait); serr != nil {
+		if serr := b.wait(ctx, wait); serr != nil {
 			return serr
 		}
 	}
 }
 
+// RetriedError is a retryable error that persisted until the retry budget
+// ran out; Summary says how long it was tried ("7 tries in 1m58s").
+type RetriedError struct {
+	Err     error
+	Summary string
+}
+
+func (e *RetriedError) Error() string { return e.Err.Error() + " (gave up after " + e.Summary + ")" }
+func (e *RetriedError) Unwrap() error { return e.Err }
+
 // IsTransient reports whether err is worth retrying as is: HTTP 429, 500,
 // 502, 503, 504, a rate-limit reason on another status (BigQuery answers
 // 403 rateLimitExceeded), or a network failure such as a reset connection or
 // a truncated response. Context cancellation and deadlines are not
-// transient. The wait honours Retry-After (see Do).
+// transient. The transport retries all of these already; a caller that
+// still sees one has seen the budget run out.
 func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
 	e := Classify(err)
-	switch e.Code {
-	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
-		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	if transientStatus(e.Code) {
 		return true
 	}
 	switch e.Reason {
@@ -124,14 +204,28 @@ func IsTransient(err error) bool {
 	return e.Code == 0 && isRetryableNetworkError(err)
 }
 
-// retryAfter is the server's Retry-After (delta-seconds or HTTP date), capped
-// at maxRetryAfter; 0 when absent.
+func transientStatus(code int) bool {
+	switch code {
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// retryAfter is the server's Retry-After carried by err, capped; 0 when
+// absent.
 func retryAfter(err error) time.Duration {
 	var ge *googleapi.Error
 	if !errors.As(err, &ge) || ge.Header == nil {
 		return 0
 	}
-	v := ge.Header.Get("Retry-After")
+	return parseRetryAfter(ge.Header.Get("Retry-After"))
+}
+
+// parseRetryAfter reads Retry-After (delta-seconds or an HTTP date), capped
+// at maxRetryAfter; 0 when absent or unreadable.
+func parseRetryAfter(v string) time.Duration {
 	if v == "" {
 		return 0
 	}
@@ -144,8 +238,8 @@ func retryAfter(err error) time.Duration {
 	return min(max(d, 0), maxRetryAfter)
 }
 
-// do runs an API call under the Client's retry policy, retrying transient
-// errors.
-func (c *Client) do(ctx context.Context, fn func() error) error {
-	return Do(ctx, c.retry, IsTransient, fn)
-}
+// do runs one API call. It adds nothing: transient failures are retried by
+// the Client's transport, for every call. It stays only so that operations
+// written against the earlier per-call retry still read (and merge) the
+// same; new code calls the API directly.
+func (c *Client) do(_ context.Context, fn func() error) error { return fn() }

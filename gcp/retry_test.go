@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -154,5 +155,17 @@ func TestClientDoesNotRetryClientErrors(t *testing.T) {
 		if len(f.requests()) != 1 || len(s.recorded()) != 0 {
 			t.Errorf("%d: %d requests, waits %v; want exactly one try", status, len(f.requests()), s.recorded())
 		}
+	}
+}
+
+// Classify keeps how long Do tried, also for an error classified before.
+func TestClassifyKeepsTheRetrySummary(t *testing.T) {
+	s := &sleeps{}
+	err := Do(context.Background(), RetryPolicy{Attempts: 3, Sleep: s.sleep}, IsAborted, func() error {
+		return &Error{Kind: KindAborted, Code: 409, Message: "concurrent policy changes"}
+	})
+	e := Classify(err)
+	if e.Kind != KindAborted || !strings.HasPrefix(e.Retried, "gave up after 3 tries in") || !strings.Contains(e.Error(), "; gave up after 3 tries") {
+		t.Errorf("Classify = %+v (%q)", e, e.Error())
 	}
 }

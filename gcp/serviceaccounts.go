@@ -52,10 +52,7 @@ func toServiceAccount(sa *iam.ServiceAccount) *ServiceAccount {
 // GetServiceAccount reads a service account; a missing one is KindNotFound.
 func (c *Client) GetServiceAccount(ctx context.Context, email string) (*ServiceAccount, error) {
 	var sa *iam.ServiceAccount
-	err := c.do(ctx, func() (err error) {
-		sa, err = c.IAM.Projects.ServiceAccounts.Get(serviceAccountName(email)).Context(ctx).Do()
-		return err
-	})
+	sa, err := c.iamAPI.Projects.ServiceAccounts.Get(serviceAccountName(email)).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("reading service account %s: %w", email, Classify(err))
 	}
@@ -63,18 +60,25 @@ func (c *Client) GetServiceAccount(ctx context.Context, email string) (*ServiceA
 }
 
 // CreateServiceAccount creates projects/P/serviceAccounts/ID; AlreadyExists
-// is returned typed (KindAlreadyExists).
+// is returned typed (KindAlreadyExists) — unless this very call made it (a
+// try was applied but its answer lost, and the retry met the account): then
+// the account is read back and returned, as if the create had answered. The
+// account is this call's when its display name and description are the ones
+// asked for.
 func (c *Client) CreateServiceAccount(ctx context.Context, project, accountID, displayName, description string) (*ServiceAccount, error) {
 	req := &iam.CreateServiceAccountRequest{
 		AccountId:      accountID,
 		ServiceAccount: &iam.ServiceAccount{DisplayName: displayName, Description: description},
 	}
-	var sa *iam.ServiceAccount
-	err := c.do(ctx, func() (err error) {
-		sa, err = c.IAM.Projects.ServiceAccounts.Create("projects/"+project, req).Context(ctx).Do()
-		return err
-	})
+	tctx, tries := countingTries(ctx)
+	sa, err := c.iamAPI.Projects.ServiceAccounts.Create("projects/"+project, req).Context(tctx).Do()
 	if err != nil {
+		if IsAlreadyExists(err) && tries.Load() > 1 {
+			email := accountID + "@" + project + ".iam.gserviceaccount.com"
+			if got, gerr := c.GetServiceAccount(ctx, email); gerr == nil && got.DisplayName == displayName && got.Description == description {
+				return got, nil
+			}
+		}
 		return nil, fmt.Errorf("creating service account %s in %s: %w", accountID, project, Classify(err))
 	}
 	return toServiceAccount(sa), nil
@@ -82,10 +86,7 @@ func (c *Client) CreateServiceAccount(ctx context.Context, project, accountID, d
 
 // DeleteServiceAccount deletes a service account.
 func (c *Client) DeleteServiceAccount(ctx context.Context, email string) error {
-	err := c.do(ctx, func() error {
-		_, err := c.IAM.Projects.ServiceAccounts.Delete(serviceAccountName(email)).Context(ctx).Do()
-		return err
-	})
+	_, err := c.iamAPI.Projects.ServiceAccounts.Delete(serviceAccountName(email)).Context(ctx).Do()
 	if err != nil {
 		return fmt.Errorf("deleting service account %s: %w", email, Classify(err))
 	}
@@ -98,15 +99,11 @@ func (c *Client) DeleteServiceAccount(ctx context.Context, email string) error {
 func (c *Client) ListServiceAccounts(ctx context.Context, project string, fn func(*ServiceAccount) error) error {
 	token := ""
 	for {
-		var resp *iam.ListServiceAccountsResponse
-		err := c.do(ctx, func() (err error) {
-			call := c.IAM.Projects.ServiceAccounts.List("projects/" + project).PageSize(listPageSize).Context(ctx)
-			if token != "" {
-				call = call.PageToken(token)
-			}
-			resp, err = call.Do()
-			return err
-		})
+		call := c.iamAPI.Projects.ServiceAccounts.List("projects/" + project).PageSize(listPageSize).Context(ctx)
+		if token != "" {
+			call = call.PageToken(token)
+		}
+		resp, err := call.Do()
 		if err != nil {
 			return fmt.Errorf("listing service accounts of %s: %w", project, Classify(err))
 		}
@@ -125,15 +122,11 @@ func (c *Client) ListServiceAccounts(ctx context.Context, project string, fn fun
 // ListKeys lists a service account's keys (metadata only); userManagedOnly
 // leaves out the Google-managed ones every SA has.
 func (c *Client) ListKeys(ctx context.Context, email string, userManagedOnly bool) ([]*Key, error) {
-	var resp *iam.ListServiceAccountKeysResponse
-	err := c.do(ctx, func() (err error) {
-		call := c.IAM.Projects.ServiceAccounts.Keys.List(serviceAccountName(email)).Context(ctx)
-		if userManagedOnly {
-			call = call.KeyTypes("USER_MANAGED")
-		}
-		resp, err = call.Do()
-		return err
-	})
+	call := c.iamAPI.Projects.ServiceAccounts.Keys.List(serviceAccountName(email)).Context(ctx)
+	if userManagedOnly {
+		call = call.KeyTypes("USER_MANAGED")
+	}
+	resp, err := call.Do()
 	if err != nil {
 		return nil, fmt.Errorf("listing keys of %s: %w", email, Classify(err))
 	}
@@ -154,10 +147,7 @@ func (c *Client) ListKeys(ctx context.Context, email string, userManagedOnly boo
 // (the decoded privateKeyData). The caller owns the secret: never print it.
 func (c *Client) CreateKey(ctx context.Context, email string) ([]byte, error) {
 	var key *iam.ServiceAccountKey
-	err := c.do(ctx, func() (err error) {
-		key, err = c.IAM.Projects.ServiceAccounts.Keys.Create(serviceAccountName(email), &iam.CreateServiceAccountKeyRequest{}).Context(ctx).Do()
-		return err
-	})
+	key, err := c.iamAPI.Projects.ServiceAccounts.Keys.Create(serviceAccountName(email), &iam.CreateServiceAccountKeyRequest{}).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("creating a key for %s: %w", email, Classify(err))
 	}

@@ -16,10 +16,7 @@ import (
 
 // DisableServiceAccount disables a service account.
 func (c *Client) DisableServiceAccount(ctx context.Context, email string) error {
-	err := c.do(ctx, func() error {
-		_, err := c.IAM.Projects.ServiceAccounts.Disable(serviceAccountName(email), &iam.DisableServiceAccountRequest{}).Context(ctx).Do()
-		return err
-	})
+	_, err := c.iamAPI.Projects.ServiceAccounts.Disable(serviceAccountName(email), &iam.DisableServiceAccountRequest{}).Context(ctx).Do()
 	if err != nil {
 		return fmt.Errorf("disabling service account %s: %w", email, Classify(err))
 	}
@@ -29,10 +26,7 @@ func (c *Client) DisableServiceAccount(ctx context.Context, email string) error 
 // EnableServiceAccount enables a service account disabled by
 // DisableServiceAccount.
 func (c *Client) EnableServiceAccount(ctx context.Context, email string) error {
-	err := c.do(ctx, func() error {
-		_, err := c.IAM.Projects.ServiceAccounts.Enable(serviceAccountName(email), &iam.EnableServiceAccountRequest{}).Context(ctx).Do()
-		return err
-	})
+	_, err := c.iamAPI.Projects.ServiceAccounts.Enable(serviceAccountName(email), &iam.EnableServiceAccountRequest{}).Context(ctx).Do()
 	if err != nil {
 		return fmt.Errorf("enabling service account %s: %w", email, Classify(err))
 	}
@@ -43,10 +37,7 @@ func (c *Client) EnableServiceAccount(ctx context.Context, email string) error {
 // days ago, named by its unique ID (the email no longer resolves).
 func (c *Client) UndeleteServiceAccount(ctx context.Context, project, uniqueID string) (*ServiceAccount, error) {
 	var resp *iam.UndeleteServiceAccountResponse
-	err := c.do(ctx, func() (err error) {
-		resp, err = c.IAM.Projects.ServiceAccounts.Undelete("projects/"+project+"/serviceAccounts/"+uniqueID, &iam.UndeleteServiceAccountRequest{}).Context(ctx).Do()
-		return err
-	})
+	resp, err := c.iamAPI.Projects.ServiceAccounts.Undelete("projects/"+project+"/serviceAccounts/"+uniqueID, &iam.UndeleteServiceAccountRequest{}).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("undeleting service account %s: %w", uniqueID, Classify(err))
 	}
@@ -63,10 +54,7 @@ func (c *Client) SetServiceAccountDescription(ctx context.Context, email, descri
 		ServiceAccount: &iam.ServiceAccount{Description: description},
 		UpdateMask:     "description",
 	}
-	err := c.do(ctx, func() error {
-		_, err := c.IAM.Projects.ServiceAccounts.Patch(serviceAccountName(email), req).Context(ctx).Do()
-		return err
-	})
+	_, err := c.iamAPI.Projects.ServiceAccounts.Patch(serviceAccountName(email), req).Context(ctx).Do()
 	if err != nil {
 		return fmt.Errorf("updating the description of %s: %w", email, Classify(err))
 	}

@@ -17,16 +17,6 @@ const (
 	batchEnableMax = 20
 	// serviceReadConcurrency bounds ServiceStates' parallel services.get.
 	serviceReadConcurrency = 8
-
-	// noopOperation is what serviceusage answers when nothing had to change;
-	// it is done already and cannot be polled (polling it fails).
-	noopOperation = "operations/noop.DONE_OPERATION"
-
-	opPollInitial = 250 * time.Millisecond // SPEC §7.7; the retry helper owns the poller (one, jittered)
-	opPollMax     = 5 * time.Second
-	opPollBudget  = 10 * time.Minute // total waiting before giving up
-	// opNotFoundPolls: a fresh operation can 404 on its first reads.
-	opNotFoundPolls = 3
 )
 
 // ServiceStates reports, for each service in want ("iam.googleapis.com"),
@@ -38,11 +28,7 @@ func (c *Client) ServiceStates(ctx context.Context, project string, want []strin
 	g.SetLimit(serviceReadConcurrency)
 	for _, name := range dedupe(want) {
 		g.Go(func() error {
-			var svc *serviceusage.GoogleApiServiceusageV1Service
-			err := c.do(gctx, func() (err error) {
-				svc, err = c.ServiceUsage.Services.Get(serviceName(project, name)).Context(gctx).Do()
-				return err
-			})
+			svc, err := c.serviceUsage.Services.Get(serviceName(project, name)).Context(gctx).Do()
 			if err != nil {
 				return fmt.Errorf("reading the state of %s in %s: %w", name, project, Classify(err))
 			}
@@ -61,68 +47,57 @@ func (c *Client) ServiceStates(ctx context.Context, project string, want []strin
 // EnableServices enables services in project and waits until Google says
 // they are: batchEnable in chunks of at most 20 (a chunk of one goes through
 // services.enable, as batchEnable rejects single ids), each operation polled
-// until done.
+// until done. Enabling is idempotent, so a retried enable is harmless.
 func (c *Client) EnableServices(ctx context.Context, project string, services []string) error {
 	ids := dedupe(services)
 	for start := 0; start < len(ids); start += batchEnableMax {
 		chunk := ids[start:min(start+batchEnableMax, len(ids))]
 		var op *serviceusage.Operation
-		err := c.do(ctx, func() (err error) {
-			if len(chunk) == 1 {
-				op, err = c.ServiceUsage.Services.Enable(serviceName(project, chunk[0]), &serviceusage.EnableServiceRequest{}).Context(ctx).Do()
-			} else {
-				op, err = c.ServiceUsage.Services.BatchEnable("projects/"+project, &serviceusage.BatchEnableServicesRequest{ServiceIds: chunk}).Context(ctx).Do()
-			}
-			return err
-		})
+		var err error
+		started := time.Now()
+		if len(chunk) == 1 {
+			op, err = c.serviceUsage.Services.Enable(serviceName(project, chunk[0]), &serviceusage.EnableServiceRequest{}).Context(ctx).Do()
+		} else {
+			op, err = c.serviceUsage.Services.BatchEnable("projects/"+project, &serviceusage.BatchEnableServicesRequest{ServiceIds: chunk}).Context(ctx).Do()
+		}
 		if err == nil {
-			err = c.awaitOperation(ctx, op)
+			err = c.awaitServiceOperation(ctx, op, started)
 		}
 		if err != nil {
-			return fmt.Errorf("enabling %s in %s: %w", strings.Join(chunk, ", "), project, err)
+			return fmt.Errorf("enabling %s in %s: %w", strings.Join(chunk, ", "), project, Classify(err))
 		}
 	}
 	return nil
 }
 
-// awaitOperation polls a serviceusage operation until it is done and turns
-// its error (or a batch's failures) into an *Error.
-func (c *Client) awaitOperation(ctx context.Context, op *serviceusage.Operation) error {
-	wait, waited := opPollInitial, time.Duration(0)
-	for notFound := 0; op != nil && !op.Done; {
-		if op.Name == "" || op.Name == noopOperation {
-			return nil // synchronous answer: nothing to poll
-		}
-		if waited >= opPollBudget {
-			return &Error{Kind: KindDeadlineExceeded, Message: fmt.Sprintf("operation %s did not finish within %s", op.Name, opPollBudget)}
-		}
-		if err := c.retry.Sleep(ctx, wait); err != nil {
-			return err
-		}
-		waited += wait
-		wait = min(wait*2, opPollMax)
-
-		var next *serviceusage.Operation
-		err := c.do(ctx, func() (err error) {
-			next, err = c.ServiceUsage.Operations.Get(op.Name).Context(ctx).Do()
-			return err
-		})
-		if err != nil {
-			if IsNotFound(err) && notFound < opNotFoundPolls {
-				notFound++
-				continue
-			}
-			return fmt.Errorf("polling %s: %w", op.Name, Classify(err))
-		}
-		op = next
-	}
+// awaitServiceOperation awaits a serviceusage operation and turns its error
+// (or a batch's failures) into an *Error.
+func (c *Client) awaitServiceOperation(ctx context.Context, op *serviceusage.Operation, started time.Time) error {
 	if op == nil {
 		return nil
 	}
-	if op.Error != nil {
-		return statusError(op.Error.Code, op.Error.Message, op.Error.Details)
+	done, err := c.awaitOperation(ctx, serviceOp(op), started, func(ctx context.Context, name string) (operation, error) {
+		next, err := c.serviceUsage.Operations.Get(name).Context(ctx).Do()
+		if err != nil {
+			return operation{}, err
+		}
+		return serviceOp(next), nil
+	})
+	if err != nil {
+		return err
 	}
-	return batchFailures(op.Response)
+	if done.Error != nil {
+		return done.Error
+	}
+	return batchFailures(done.Response)
+}
+
+func serviceOp(op *serviceusage.Operation) operation {
+	out := operation{Name: op.Name, Done: op.Done, Response: op.Response}
+	if op.Error != nil {
+		out.Error = opError(op.Error.Code, op.Error.Message, op.Error.Details)
+	}
+	return out
 }
 
 // batchFailures reports the per-service failures a BatchEnableServicesResponse

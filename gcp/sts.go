@@ -46,14 +46,10 @@ func (c *Client) ExchangeToken(ctx context.Context, audience, subjectToken strin
 	if err != nil {
 		return nil, fmt.Errorf("sts client: %w", err)
 	}
-	var resp *sts.GoogleIdentityStsV1ExchangeTokenResponse
-	err = c.do(ctx, func() (err error) {
-		resp, err = svc.V1.Token(&sts.GoogleIdentityStsV1ExchangeTokenRequest{
-			Audience: audience, GrantType: stsGrantTokenExchange, RequestedTokenType: stsAccessTokenType,
-			Scope: cloudPlatformScope, SubjectToken: subjectToken, SubjectTokenType: SubjectTokenTypeJWT,
-		}).Context(ctx).Do()
-		return err
-	})
+	resp, err := svc.V1.Token(&sts.GoogleIdentityStsV1ExchangeTokenRequest{
+		Audience: audience, GrantType: stsGrantTokenExchange, RequestedTokenType: stsAccessTokenType,
+		Scope: cloudPlatformScope, SubjectToken: subjectToken, SubjectTokenType: SubjectTokenTypeJWT,
+	}).Context(ctx).Do()
 	if err != nil {
 		var ge *googleapi.Error
 		if errors.As(err, &ge) {

@@ -58,16 +58,13 @@ const (
 )
 
 func (c *Client) pools() *iam.ProjectsLocationsWorkloadIdentityPoolsService {
-	return c.IAM.Projects.Locations.WorkloadIdentityPools
+	return c.iamAPI.Projects.Locations.WorkloadIdentityPools
 }
 
 // GetPool reads a pool (a soft-deleted one too, in state DELETED).
 func (c *Client) GetPool(ctx context.Context, name string) (*WorkloadIdentityPool, error) {
 	var p *iam.WorkloadIdentityPool
-	err := c.do(ctx, func() (err error) {
-		p, err = c.pools().Get(name).Context(ctx).Do()
-		return err
-	})
+	p, err := c.pools().Get(name).Context(ctx).Do()
 	if err != nil {
 		return nil, Classify(err)
 	}
@@ -78,10 +75,19 @@ func (c *Client) GetPool(ctx context.Context, name string) (*WorkloadIdentityPoo
 // CreatePool creates pool id under project (ID or number).
 func (c *Client) CreatePool(ctx context.Context, project, id string, p *WorkloadIdentityPool) error {
 	parent := "projects/" + project + "/locations/global"
-	return c.iamOp(ctx, "creating pool "+id, func() (*iam.Operation, error) {
+	tctx, tries := countingTries(ctx)
+	err := c.iamOp(ctx, "creating pool "+id, func() (*iam.Operation, error) {
 		return c.pools().Create(parent, &iam.WorkloadIdentityPool{DisplayName: p.DisplayName, Description: p.Description,
-			Disabled: p.Disabled}).WorkloadIdentityPoolId(id).Context(ctx).Do()
+			Disabled: p.Disabled}).WorkloadIdentityPoolId(id).Context(tctx).Do()
 	})
+	if IsAlreadyExists(err) && tries.Load() > 1 {
+		// Made by this call's first try (its answer lost)?
+		if got, gerr := c.GetPool(ctx, parent+"/workloadIdentityPools/"+id); gerr == nil &&
+			got.State == StateActive && got.DisplayName == p.DisplayName && got.Description == p.Description {
+			return nil
+		}
+	}
+	return err
 }
 
 // UpdatePool patches the masked fields (displayName, description, disabled).
@@ -94,25 +100,57 @@ func (c *Client) UpdatePool(ctx context.Context, name string, p *WorkloadIdentit
 
 // DeletePool soft-deletes a pool (restorable for 30 days).
 func (c *Client) DeletePool(ctx context.Context, name string) error {
-	return c.iamOp(ctx, "deleting "+name, func() (*iam.Operation, error) {
-		return c.pools().Delete(name).Context(ctx).Do()
+	tctx, tries := countingTries(ctx)
+	err := c.iamOp(ctx, "deleting "+name, func() (*iam.Operation, error) {
+		return c.pools().Delete(name).Context(tctx).Do()
 	})
+	return c.stateReached(ctx, err, tries.Load(), name, StateDeleted, false)
+}
+
+// stateReached forgives the error of a retried state change (delete,
+// undelete) whose first try was applied but unanswered: the retry then meets
+// "already deleted" (400 FAILED_PRECONDITION) or 404. When the pool or
+// provider is in the wanted state, that is success.
+func (c *Client) stateReached(ctx context.Context, err error, tries int32, name, want string, provider bool) error {
+	if err == nil || tries < 2 {
+		return err
+	}
+	if k := KindOf(err); k != KindFailedPrecondition && k != KindNotFound && k != KindInvalidArgument {
+		return err
+	}
+	var state string
+	if provider {
+		p, gerr := c.GetProvider(ctx, name)
+		if gerr != nil {
+			return err
+		}
+		state = p.State
+	} else {
+		p, gerr := c.GetPool(ctx, name)
+		if gerr != nil {
+			return err
+		}
+		state = p.State
+	}
+	if state == want {
+		return nil
+	}
+	return err
 }
 
 // UndeletePool restores a soft-deleted pool.
 func (c *Client) UndeletePool(ctx context.Context, name string) error {
-	return c.iamOp(ctx, "undeleting "+name, func() (*iam.Operation, error) {
-		return c.pools().Undelete(name, &iam.UndeleteWorkloadIdentityPoolRequest{}).Context(ctx).Do()
+	tctx, tries := countingTries(ctx)
+	err := c.iamOp(ctx, "undeleting "+name, func() (*iam.Operation, error) {
+		return c.pools().Undelete(name, &iam.UndeleteWorkloadIdentityPoolRequest{}).Context(tctx).Do()
 	})
+	return c.stateReached(ctx, err, tries.Load(), name, StateActive, false)
 }
 
 // GetProvider reads a provider (a soft-deleted one too).
 func (c *Client) GetProvider(ctx context.Context, name string) (*WorkloadIdentityProvider, error) {
 	var p *iam.WorkloadIdentityPoolProvider
-	err := c.do(ctx, func() (err error) {
-		p, err = c.pools().Providers.Get(name).Context(ctx).Do()
-		return err
-	})
+	p, err := c.pools().Providers.Get(name).Context(ctx).Do()
 	if err != nil {
 		return nil, Classify(err)
 	}
@@ -134,9 +172,18 @@ func providerWire(p *WorkloadIdentityProvider) *iam.WorkloadIdentityPoolProvider
 
 // CreateProvider creates OIDC provider id in pool (its full name).
 func (c *Client) CreateProvider(ctx context.Context, pool, id string, p *WorkloadIdentityProvider) error {
-	return c.iamOp(ctx, "creating provider "+id, func() (*iam.Operation, error) {
-		return c.pools().Providers.Create(pool, providerWire(p)).WorkloadIdentityPoolProviderId(id).Context(ctx).Do()
+	tctx, tries := countingTries(ctx)
+	err := c.iamOp(ctx, "creating provider "+id, func() (*iam.Operation, error) {
+		return c.pools().Providers.Create(pool, providerWire(p)).WorkloadIdentityPoolProviderId(id).Context(tctx).Do()
 	})
+	if IsAlreadyExists(err) && tries.Load() > 1 {
+		// Made by this call's first try (its answer lost)?
+		if got, gerr := c.GetProvider(ctx, pool+"/providers/"+id); gerr == nil && got.State == StateActive &&
+			got.IssuerURI == p.IssuerURI && got.AttributeCondition == p.AttributeCondition {
+			return nil
+		}
+	}
+	return err
 }
 
 // UpdateProvider patches the masked fields (the Mask* paths).
@@ -148,16 +195,20 @@ func (c *Client) UpdateProvider(ctx context.Context, name string, p *WorkloadIde
 
 // DeleteProvider soft-deletes a provider.
 func (c *Client) DeleteProvider(ctx context.Context, name string) error {
-	return c.iamOp(ctx, "deleting "+name, func() (*iam.Operation, error) {
-		return c.pools().Providers.Delete(name).Context(ctx).Do()
+	tctx, tries := countingTries(ctx)
+	err := c.iamOp(ctx, "deleting "+name, func() (*iam.Operation, error) {
+		return c.pools().Providers.Delete(name).Context(tctx).Do()
 	})
+	return c.stateReached(ctx, err, tries.Load(), name, StateDeleted, true)
 }
 
 // UndeleteProvider restores a soft-deleted provider.
 func (c *Client) UndeleteProvider(ctx context.Context, name string) error {
-	return c.iamOp(ctx, "undeleting "+name, func() (*iam.Operation, error) {
-		return c.pools().Providers.Undelete(name, &iam.UndeleteWorkloadIdentityPoolProviderRequest{}).Context(ctx).Do()
+	tctx, tries := countingTries(ctx)
+	err := c.iamOp(ctx, "undeleting "+name, func() (*iam.Operation, error) {
+		return c.pools().Providers.Undelete(name, &iam.UndeleteWorkloadIdentityPoolProviderRequest{}).Context(tctx).Do()
 	})
+	return c.stateReached(ctx, err, tries.Load(), name, StateActive, true)
 }
 
 func joinMask(mask []string) string {
@@ -166,39 +217,36 @@ func joinMask(mask []string) string {
 	return strings.Join(slices.Compact(m), ",")
 }
 
-// iamOp starts an IAM mutation (retrying transient failures of the start)
-// and awaits its operation.
+// iamOp starts an IAM mutation and awaits its operation.
 func (c *Client) iamOp(ctx context.Context, what string, start func() (*iam.Operation, error)) error {
-	var op *iam.Operation
-	if err := c.do(ctx, func() (err error) { op, err = start(); return err }); err != nil {
+	started := time.Now()
+	op, err := start()
+	if err != nil {
 		return Classify(err)
 	}
-	wait, waited := opPollInitial, time.Duration(0)
-	for notFound := 0; op != nil && !op.Done; {
-		if waited >= opPollBudget {
-			return &Error{Kind: KindDeadlineExceeded, Message: fmt.Sprintf("%s: operation %s did not finish within %s", what, op.Name, opPollBudget)}
-		}
-		if err := c.retry.Sleep(ctx, wait); err != nil {
-			return err
-		}
-		waited += wait
-		wait = min(wait*2, opPollMax)
-		var next *iam.Operation
-		err := c.do(ctx, func() (err error) {
-			next, err = c.pools().Operations.Get(op.Name).Context(ctx).Do()
-			return err
-		})
-		if err != nil {
-			if IsNotFound(err) && notFound < opNotFoundPolls {
-				notFound++
-				continue
-			}
-			return fmt.Errorf("%s: polling %s: %w", what, op.Name, Classify(err))
-		}
-		op = next
+	if op == nil {
+		return nil
 	}
-	if op != nil && op.Error != nil {
-		return statusError(op.Error.Code, op.Error.Message, op.Error.Details)
+	done, err := c.awaitOperation(ctx, iamOperation(op), started, func(ctx context.Context, name string) (operation, error) {
+		next, err := c.pools().Operations.Get(name).Context(ctx).Do()
+		if err != nil {
+			return operation{}, err
+		}
+		return iamOperation(next), nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if done.Error != nil {
+		return done.Error
 	}
 	return nil
+}
+
+func iamOperation(op *iam.Operation) operation {
+	out := operation{Name: op.Name, Done: op.Done, Response: op.Response}
+	if op.Error != nil {
+		out.Error = opError(op.Error.Code, op.Error.Message, op.Error.Details)
+	}
+	return out
 }

@@ -33,6 +33,11 @@ const (
 	// Skip: the check could not run (an earlier check failed, or verify
 	// cannot mint as the admin); Seen says why, Fix how to enable it.
 	Skip Status = "skip"
+	// Unchecked: the check could not be made because Google kept failing
+	// (503s, 429s, resets past the retry budget): neither pass nor "checked
+	// and wrong", but the run did not verify it, so it fails the run
+	// (exit 3, "could not check: …").
+	Unchecked Status = "could_not_check"
 )
 
 // Check names (stable: they are the JSON "name" values documented in

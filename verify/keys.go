@@ -96,7 +96,7 @@ func (ik *identityKeys) check(project string) Check {
 	c := Check{Scope: ScopeProject, Name: CheckIdentityKeys, Subject: project}
 	switch {
 	case ik.err != nil:
-		c.Status, c.Seen = Skip, "cannot list keys: "+errText(ik.err)
+		c.Status, c.Seen = unreadable(ik.err, Skip), "cannot list keys: "+errText(ik.err)
 	case len(ik.keys) == 0:
 		c.Status, c.Seen = Pass, fmt.Sprintf("no user-managed keys on the %d identity SA(s)", ik.sas)
 	default:

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
-	iam "google.golang.org/api/iam/v1"
 
 	"github.com/fedctl/fedctl/gcp"
 )
@@ -89,6 +88,11 @@ func (m *minter) mint(ctx context.Context, sa string, lifetime time.Duration) (*
 		// wait for the one fetch): a rejected key is its own failure, not
 		// a failed mint.
 		if _, err := m.ts.Token(); err != nil {
+			if transient(err) {
+				// Not the key's fault: the token endpoint kept failing
+				// (the transport retried it).
+				return nil, fmt.Errorf("the admin's token request failed: %w", err)
+			}
 			return nil, &adminKeyError{"the admin key was rejected: " + errText(err)}
 		}
 		return m.c.GenerateAccessToken(ctx, sa, nil, nil, lifetime, m.ts)
@@ -103,9 +107,7 @@ func (m *minter) mint(ctx context.Context, sa string, lifetime time.Duration) (*
 // throws it away). known is false when neither answers.
 func (m *minter) operatorMayDelegate(ctx context.Context, project string) (has, known bool) {
 	m.opOnce.Do(func() {
-		name := "projects/" + project + "/serviceAccounts/" + m.via
-		req := &iam.TestIamPermissionsRequest{Permissions: []string{permGetAccessToken}}
-		resp, err := m.c.IAM.Projects.ServiceAccounts.TestIamPermissions(name, req).Context(ctx).Do()
+		held, err := m.c.ServiceAccountPermissions(ctx, m.via, []string{permGetAccessToken})
 		if err != nil {
 			_, err := m.c.GenerateAccessToken(ctx, m.via, nil, nil, 0, nil)
 			m.opHas, m.opErr = err == nil, err
@@ -114,7 +116,7 @@ func (m *minter) operatorMayDelegate(ctx context.Context, project string) (has, 
 			}
 			return
 		}
-		for _, p := range resp.Permissions {
+		for _, p := range held {
 			if p == permGetAccessToken {
 				m.opHas = true
 			}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/gcp"
 	"github.com/fedctl/fedctl/internal/fixhint"
 )
 
@@ -31,6 +32,11 @@ type Options struct {
 	AdminKeyFile string
 	// ProbeQuery is the BigQuery probe (default SELECT 1).
 	ProbeQuery string
+	// ProbeTimeout bounds one probe query (default gcp.DefaultRetry's
+	// budget): the BigQuery client retries a 5xx on its own until its
+	// context ends, so without a bound a BigQuery that keeps failing would
+	// hang verify; past it the probe is "could not check".
+	ProbeTimeout time.Duration
 	// Wait bounds the retries of a 403 that is only IAM propagation
 	// (default 2m; negative: no retries).
 	Wait time.Duration
@@ -79,6 +85,9 @@ func (o Options) withDefaults() Options {
 	if o.ProbeQuery == "" {
 		o.ProbeQuery = DefaultProbeQuery
 	}
+	if o.ProbeTimeout <= 0 {
+		o.ProbeTimeout = gcp.DefaultRetry.Budget
+	}
 	if o.Wait == 0 {
 		o.Wait = DefaultWait
 	}
@@ -89,21 +98,10 @@ func (o Options) withDefaults() Options {
 		o.Lifetime = DefaultLifetime
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepContext
+		o.Sleep = gcp.Sleep
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	return o
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

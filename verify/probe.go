@@ -40,6 +40,8 @@ func (u *userRun) runProbe(ctx context.Context) {
 	}
 	e := gcp.Classify(err)
 	switch {
+	case transient(err):
+		set(&u.probe, Unchecked, "cannot query: "+errText(err), fixForReadError(err, r.project))
 	case e.Kind == gcp.KindServiceDisabled || e.Reason == "accessNotConfigured":
 		set(&u.probe, Fail, "SERVICE_DISABLED: bigquery.googleapis.com is not enabled in "+r.project, fixEnableAPI(r.project, "bigquery.googleapis.com"))
 	case e.Kind == gcp.KindPermissionDenied:
@@ -55,6 +57,8 @@ func (u *userRun) runProbe(ctx context.Context) {
 
 // query runs the probe query as the token's identity and counts its rows.
 func (r *runner) query(ctx context.Context, tok *gcp.Token) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.ProbeTimeout)
+	defer cancel()
 	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry})
 	bq, err := r.c.BigQuery(ctx, r.project, ts)
 	if err != nil {

@@ -33,7 +33,7 @@ func (r *runner) projectChecks(ctx context.Context) []Check {
 	for _, api := range r.cfg.RequiredAPIs() {
 		switch {
 		case f.servicesErr != nil:
-			add(CheckAPIEnabled, api, Fail, "cannot read: "+errText(f.servicesErr), fixForReadError(f.servicesErr, r.project))
+			add(CheckAPIEnabled, api, unreadable(f.servicesErr, Fail), "cannot read: "+errText(f.servicesErr), fixForReadError(f.servicesErr, r.project))
 		case f.services[api]:
 			add(CheckAPIEnabled, api, Pass, "enabled", "")
 		default:
@@ -49,7 +49,7 @@ func (r *runner) projectChecks(ctx context.Context) []Check {
 		member := "serviceAccount:" + r.admin
 		switch has, known := f.projectHas(roleTokenCreator, member); {
 		case !known:
-			add(CheckGrantPattern, r.project, Skip, "cannot read the project policy: "+errText(f.policyErr), fixForReadError(f.policyErr, r.project))
+			add(CheckGrantPattern, r.project, unreadable(f.policyErr, Skip), "cannot read the project policy: "+errText(f.policyErr), fixForReadError(f.policyErr, r.project))
 		case has:
 			add(CheckGrantPattern, r.project, Warn,
 				fmt.Sprintf("Pattern B: %s holds Token Creator on the project, so it can impersonate every SA in it", r.admin),
@@ -65,7 +65,7 @@ func (r *runner) projectChecks(ctx context.Context) []Check {
 	for _, l := range evidenceLogs {
 		switch {
 		case f.policy == nil:
-			add(CheckDataAccessLogs, l.service, Skip, "cannot read the project policy: "+errText(f.policyErr), fixForReadError(f.policyErr, r.project))
+			add(CheckDataAccessLogs, l.service, unreadable(f.policyErr, Skip), "cannot read the project policy: "+errText(f.policyErr), fixForReadError(f.policyErr, r.project))
 		case f.policy.AuditLogsEnabled(l.service, l.logType):
 			add(CheckDataAccessLogs, l.service, Pass, l.logType+" on", "")
 		case l.onByDefault:
@@ -110,12 +110,12 @@ func (r *runner) saChecks(sa string) []Check {
 		out = append(out, row(existsName, Fail, what+" does not exist", r.setupCommand("")))
 		return append(out, row(keysName, Skip, what+" does not exist", ""))
 	default:
-		out = append(out, row(existsName, Fail, "cannot read: "+errText(f.adminErr), fixForReadError(f.adminErr, r.project)))
+		out = append(out, row(existsName, unreadable(f.adminErr, Fail), "cannot read: "+errText(f.adminErr), fixForReadError(f.adminErr, r.project)))
 	}
 
 	switch {
 	case f.keysErr != nil:
-		out = append(out, row(keysName, Skip, "cannot list keys: "+errText(f.keysErr), ""))
+		out = append(out, row(keysName, unreadable(f.keysErr, Skip), "cannot list keys: "+errText(f.keysErr), fixForReadError(f.keysErr, r.project)))
 	case len(f.keys) == 0:
 		out = append(out, row(keysName, Pass, "no user-managed keys", ""))
 	default:
@@ -139,11 +139,34 @@ func (r *runner) saChecks(sa string) []Check {
 	return out
 }
 
+// unreadable is the status of a check whose read failed: Unchecked when
+// Google's failure was transient (retried past the budget: the check was
+// not made), else otherwise (the read's own failure explains it).
+func unreadable(err error, otherwise Status) Status {
+	if transient(err) {
+		return Unchecked
+	}
+	return otherwise
+}
+
+// transient: Google failed in a way a later run may not (5xx, 429, a
+// reset), as opposed to an answer about the configuration.
+func transient(err error) bool {
+	if gcp.IsTransient(err) {
+		return true
+	}
+	k := gcp.KindOf(err)
+	return k == gcp.KindUnavailable || k == gcp.KindRateLimited || k == gcp.KindDeadlineExceeded
+}
+
 // fixForReadError suggests what to do about a read that failed.
 func fixForReadError(err error, project string) string {
 	e := gcp.Classify(err)
 	if e == nil {
 		return ""
+	}
+	if transient(err) {
+		return "re-run verify: Google's failure was transient"
 	}
 	switch e.Kind {
 	case gcp.KindServiceDisabled:

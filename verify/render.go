@@ -70,7 +70,11 @@ func RenderText(w io.Writer, rep *Report, o TextOptions) error {
 		}
 	}
 	s := rep.Summary
-	fmt.Fprintf(&b, "\n%d passed, %d failed, %d warnings, %d skipped\n", s.Pass, s.Fail, s.Warn, s.Skip)
+	fmt.Fprintf(&b, "\n%d passed, %d failed, %d warnings, %d skipped", s.Pass, s.Fail, s.Warn, s.Skip)
+	if s.Unchecked > 0 {
+		fmt.Fprintf(&b, ", %d could not be checked (Google kept failing: re-run verify)", s.Unchecked)
+	}
+	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -91,14 +95,14 @@ func newStyles(w io.Writer, o TextOptions) *styles {
 		r.SetColorProfile(termenv.Ascii)
 	}
 	s := &styles{on: on, r: r, col: map[Status]lipgloss.Style{}}
-	for st, c := range map[Status]string{Pass: "2", Fail: "1", Warn: "3", Skip: "8"} {
+	for st, c := range map[Status]string{Pass: "2", Fail: "1", Warn: "3", Skip: "8", Unchecked: "1"} {
 		s.col[st] = r.NewStyle().Foreground(lipgloss.Color(c)).Bold(st == Fail)
 	}
 	return s
 }
 
-var statusWords = map[Status]string{Pass: "pass", Fail: "FAIL", Warn: "warn", Skip: "skip"}
-var statusIcons = map[Status]string{Pass: "✓", Fail: "✗", Warn: "!", Skip: "-"}
+var statusWords = map[Status]string{Pass: "pass", Fail: "FAIL", Warn: "warn", Skip: "skip", Unchecked: "UNCHECKED"}
+var statusIcons = map[Status]string{Pass: "✓", Fail: "✗", Warn: "!", Skip: "-", Unchecked: "?"}
 
 func (s *styles) status(st Status) string {
 	if !s.on {

@@ -1,6 +1,10 @@
 package verify
 
-import "github.com/fedctl/fedctl/config"
+import (
+	"fmt"
+
+	"github.com/fedctl/fedctl/config"
+)
 
 // Report is the whole verification table of one run.
 type Report struct {
@@ -43,10 +47,42 @@ type Summary struct {
 	Fail int `json:"fail"`
 	Warn int `json:"warn"`
 	Skip int `json:"skip"`
+	// Unchecked counts the checks Google's transient failures kept verify
+	// from making.
+	Unchecked int `json:"could_not_check"`
 }
 
-// Failed reports whether any check failed (exit 3).
-func (r *Report) Failed() bool { return r.Summary.Fail > 0 }
+// Failed reports whether any check failed or could not be made (exit 3).
+func (r *Report) Failed() bool { return r.Summary.Fail > 0 || r.Summary.Unchecked > 0 }
+
+// Unchecked is the first check that could not be made (nil: none).
+func (r *Report) Unchecked() *Check {
+	for i := range r.Checks {
+		if r.Checks[i].Status == Unchecked {
+			return &r.Checks[i]
+		}
+	}
+	return nil
+}
+
+// FailureMessage is the one-line reason of a failed run: "could not check:
+// …" when a check could not be made, else how many checks failed.
+func (r *Report) FailureMessage() string {
+	if c := r.Unchecked(); c != nil {
+		msg := fmt.Sprintf("could not check: %s (%s): %s", Title(c.Name), c.Subject, c.Seen)
+		if n := r.Summary.Unchecked; n > 1 {
+			msg += fmt.Sprintf(" (and %d more)", n-1)
+		}
+		if r.Summary.Fail > 0 {
+			msg += fmt.Sprintf("; %d of %d checks failed", r.Summary.Fail, len(r.Checks))
+		}
+		return msg
+	}
+	return fmt.Sprintf("%d of %d checks failed", r.Summary.Fail, len(r.Checks))
+}
+
+// Recount recomputes the summary from the rows (after merging reports).
+func (r *Report) Recount() { r.summarize() }
 
 func (r *Report) summarize() {
 	r.Summary = Summary{}
@@ -60,6 +96,8 @@ func (r *Report) summarize() {
 			r.Summary.Warn++
 		case Skip:
 			r.Summary.Skip++
+		case Unchecked:
+			r.Summary.Unchecked++
 		}
 	}
 }

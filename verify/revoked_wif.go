@@ -53,7 +53,7 @@ func (r *runner) revokedWIFRows(ctx context.Context) []Check {
 	var out []Check
 	proj, err := r.c.GetProject(ctx, r.project)
 	if err != nil {
-		return []Check{{Scope: ScopeWIF, Name: CheckRevokedWIFBinding, Subject: w.Pool.ID, Status: Skip, Seen: "cannot read the project number: " + errText(err)}}
+		return []Check{{Scope: ScopeWIF, Name: CheckRevokedWIFBinding, Subject: w.Pool.ID, Status: unreadable(err, Skip), Seen: "cannot read the project number: " + errText(err)}}
 	}
 	member := w.Member(proj.Number)
 	add := func(name string, st Status, seen, fix string) {

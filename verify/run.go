@@ -145,7 +145,7 @@ func (r *runner) oauthUser(email string) (Check, UserVerdict) {
 
 // verdict sums a user's rows up in one line.
 func (u *userRun) verdict() UserVerdict {
-	v := UserVerdict{Email: u.email, SA: u.id.Email, Tested: u.mint.Status != Skip}
+	v := UserVerdict{Email: u.email, SA: u.id.Email, Tested: u.mint.Status != Skip && u.mint.Status != Unchecked}
 	if u.token != nil {
 		v.Via = u.r.minter.via
 		v.TTLSeconds = int64(u.token.Expiry.Sub(u.r.opts.Now()).Seconds())

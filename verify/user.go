@@ -155,7 +155,7 @@ func (u *userRun) existence(ctx context.Context) (sa *gcp.ServiceAccount, known 
 	sa, known, err := u.r.facts.account(ctx, u.id.Email)
 	switch {
 	case !known:
-		set(&u.exists, Skip, "cannot list service accounts: "+errText(err), fixForReadError(err, u.r.project))
+		set(&u.exists, unreadable(err, Skip), "cannot list service accounts: "+errText(err), fixForReadError(err, u.r.project))
 	case sa == nil:
 		set(&u.exists, Fail, u.id.Email+" does not exist", u.r.setupCommand(u.email))
 	case sa.Disabled:
@@ -177,7 +177,7 @@ func (u *userRun) grant(ctx context.Context) (granted, known bool) {
 	}
 	pol, err := u.r.c.ServiceAccountPolicy(u.id.Email).Get(ctx)
 	if err != nil {
-		set(&u.creator, Skip, "cannot read the SA's policy: "+errText(err), fixForReadError(err, u.r.project))
+		set(&u.creator, unreadable(err, Skip), "cannot read the SA's policy: "+errText(err), fixForReadError(err, u.r.project))
 		return false, false
 	}
 	if pol.HasMember(roleTokenCreator, admin) {
@@ -198,6 +198,16 @@ func (u *userRun) explainMint(ctx context.Context, err error) {
 			fmt.Sprintf("fedctl setup --project %s --admin-key-file NEW-FILE (or drop --admin-key-file to verify keylessly)", r.project))
 		u.existence(ctx)
 		if u.exists.Status == Pass {
+			u.grant(ctx)
+		}
+		return
+	}
+	if transient(err) {
+		// Google kept failing: the mint was not made, so nothing is known
+		// about it (not "checked and wrong"); the static rows still run.
+		set(&u.mint, Unchecked, "cannot mint: "+errText(err), fixForReadError(err, r.project))
+		set(&u.probe, Skip, "no token to query with", "")
+		if sa, _ := u.existence(ctx); sa != nil {
 			u.grant(ctx)
 		}
 		return
@@ -314,19 +324,29 @@ func (r *runner) progress(format string, args ...any) {
 	}
 }
 
-// retryPropagation retries fn while it fails with 403, with backoff, up to
-// Options.Wait in all, adding the time waited to *waited.
+// retryPropagation retries fn while it fails with 403 (a grant still
+// propagating), with the one backoff (gcp.Do), up to Options.Wait in all,
+// adding the time waited to *waited. It is called after fn's first 403, so
+// it waits before the next try.
 func (r *runner) retryPropagation(ctx context.Context, waited *time.Duration, fn func() error) error {
-	backoff := time.Second
-	err := error(&gcp.Error{Kind: gcp.KindPermissionDenied})
-	for gcp.IsPermissionDenied(err) && *waited < r.opts.Wait {
-		d := min(backoff, r.opts.Wait-*waited)
-		if serr := r.opts.Sleep(ctx, d); serr != nil {
-			return serr
-		}
-		*waited += d
-		backoff = min(2*backoff, 16*time.Second)
-		err = fn()
+	left := r.opts.Wait - *waited
+	if left <= 0 {
+		return errStillDenied
 	}
-	return err
+	p := gcp.RetryPolicy{Budget: left, Initial: time.Second, Max: 16 * time.Second,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			*waited += d
+			return r.opts.Sleep(ctx, d)
+		}}
+	first := true
+	return gcp.Do(ctx, p, gcp.IsPermissionDenied, func() error {
+		if first {
+			first = false
+			return errStillDenied
+		}
+		return fn()
+	})
 }
+
+// errStillDenied stands for the 403 retryPropagation is called after.
+var errStillDenied = &gcp.Error{Kind: gcp.KindPermissionDenied, Message: "still denied"}

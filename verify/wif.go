@@ -22,16 +22,31 @@ func (r *runner) wifChecks(ctx context.Context) []Check {
 	}
 	proj, err := r.c.GetProject(ctx, r.project)
 	if err != nil {
-		add(CheckWIFPool, w.Pool.ID, Skip, "cannot read the project number: "+errText(err), fixForReadError(err, r.project))
-		return out
+		// Every row that needs the number is reported as not made (never
+		// left out: a run that checked nothing wif-specific must not pass).
+		st, seen, fix := unreadable(err, Skip), "cannot read the project number: "+errText(err), fixForReadError(err, r.project)
+		add(CheckWIFPool, w.Pool.ID, st, seen, fix)
+		add(CheckWIFProvider, w.Provider.ID, st, seen, fix)
+		if target := w.TargetEmail(r.project); !w.Direct && target != "" {
+			add(CheckWorkloadUser, target, st, seen, fix)
+		}
+		if target := w.TargetEmail(r.project); !w.Direct && target != "" {
+			holder := "serviceAccount:" + target // needs no project number
+			out = append(out, r.dataRolesRow(ScopeWIF, holder, holder))
+		} else {
+			out = append(out, Check{Scope: ScopeWIF, Name: CheckDataRoles, Subject: w.PrincipalSet + w.Principal, Status: st, Seen: seen, Fix: fix})
+		}
+		return append(out, r.conditionRow())
 	}
-	pools := r.c.IAM.Projects.Locations.WorkloadIdentityPools
 	poolOK := false
-	switch pool, err := pools.Get(w.PoolName(proj.Number)).Context(ctx).Do(); {
+	switch pool, err := r.c.GetPool(ctx, w.PoolName(proj.Number)); {
 	case err != nil && gcp.IsNotFound(err):
 		add(CheckWIFPool, w.Pool.ID, Fail, "the pool does not exist", r.setupCommand(""))
 	case err != nil:
-		add(CheckWIFPool, w.Pool.ID, Fail, "cannot read: "+errText(err), fixForReadError(err, r.project))
+		add(CheckWIFPool, w.Pool.ID, unreadable(err, Fail), "cannot read: "+errText(err), fixForReadError(err, r.project))
+		if transient(err) {
+			add(CheckWIFProvider, w.Provider.ID, Unchecked, "the pool could not be read: "+errText(err), fixForReadError(err, r.project))
+		}
 	case pool.State == "DELETED":
 		add(CheckWIFPool, w.Pool.ID, Fail, "soft-deleted (purged at "+pool.ExpireTime+")",
 			fmt.Sprintf("gcloud iam workload-identity-pools undelete %s --location=global --project=%s", w.Pool.ID, r.project))
@@ -43,11 +58,11 @@ func (r *runner) wifChecks(ctx context.Context) []Check {
 		add(CheckWIFPool, w.Pool.ID, Pass, "ACTIVE", "")
 	}
 	if poolOK {
-		switch prov, err := pools.Providers.Get(w.ProviderName(proj.Number)).Context(ctx).Do(); {
+		switch prov, err := r.c.GetProvider(ctx, w.ProviderName(proj.Number)); {
 		case err != nil && gcp.IsNotFound(err):
 			add(CheckWIFProvider, w.Provider.ID, Fail, "the provider does not exist", r.setupCommand(""))
 		case err != nil:
-			add(CheckWIFProvider, w.Provider.ID, Fail, "cannot read: "+errText(err), fixForReadError(err, r.project))
+			add(CheckWIFProvider, w.Provider.ID, unreadable(err, Fail), "cannot read: "+errText(err), fixForReadError(err, r.project))
 		case prov.State == "DELETED" || prov.Disabled:
 			add(CheckWIFProvider, w.Provider.ID, Fail, "deleted or disabled (state "+prov.State+")",
 				fmt.Sprintf("gcloud iam workload-identity-pools providers undelete %s --workload-identity-pool=%s --location=global --project=%s",
@@ -65,7 +80,7 @@ func (r *runner) wifChecks(ctx context.Context) []Check {
 	if !w.Direct && target != "" {
 		switch pol, err := r.c.ServiceAccountPolicy(target).Get(ctx); {
 		case err != nil:
-			add(CheckWorkloadUser, target, Skip, "cannot read the SA's policy: "+errText(err), fixForReadError(err, r.project))
+			add(CheckWorkloadUser, target, unreadable(err, Skip), "cannot read the SA's policy: "+errText(err), fixForReadError(err, r.project))
 		case pol.HasMember(roleWorkloadIdentityUser, member):
 			add(CheckWorkloadUser, target, Pass, member+" may impersonate it", "")
 		default:
@@ -87,7 +102,7 @@ func (r *runner) dataRolesRow(scope Scope, subject, member string) Check {
 	c := Check{Scope: scope, Name: CheckDataRoles, Subject: subject}
 	f := r.facts
 	if f.policy == nil {
-		set(&c, Skip, "cannot read the project policy: "+errText(f.policyErr), fixForReadError(f.policyErr, r.project))
+		set(&c, unreadable(f.policyErr, Skip), "cannot read the project policy: "+errText(f.policyErr), fixForReadError(f.policyErr, r.project))
 		return c
 	}
 	var missing []string

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -17,7 +18,13 @@ const wifAudience = "//iam.googleapis.com/projects/123456789012/locations/global
 // condition org in acme/beta, principal set attribute.org/acme.
 func wifWorld(t *testing.T, direct bool) *world {
 	t.Helper()
-	w := newWorld(t, emulator.Options{OperationPolls: -1})
+	return wifWorldWrapped(t, direct, nil)
+}
+
+// wifWorldWrapped is wifWorld behind wrap (a fault injector).
+func wifWorldWrapped(t *testing.T, direct bool, wrap func(http.Handler) http.Handler) *world {
+	t.Helper()
+	w := newWorldWrapped(t, emulator.Options{OperationPolls: -1}, wrap)
 	w.cfg = &config.Config{Project: testProject, Mode: config.ModeWIF, WIF: config.WIF{
 		Pool: config.Pool{ID: "demo-pool"},
 		Provider: config.Provider{ID: "demo-oidc", IssuerURI: emulator.DemoIssuerURI("demo"),

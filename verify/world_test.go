@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ type world struct {
 	c       *gcp.Client // the operator's client
 	cfg     *config.Config
 	project string
+	retry   gcp.RetryPolicy // the clients' (default: no retries)
 }
 
 const (
@@ -31,13 +33,27 @@ const (
 
 func newWorld(t *testing.T, opts emulator.Options, users ...string) *world {
 	t.Helper()
+	return newWorldWrapped(t, opts, nil, users...)
+}
+
+// newWorldWrapped is newWorld with wrap (a fault injector) in front of the
+// emulator; its clients then retry as fedctl's do (without sleeping).
+func newWorldWrapped(t *testing.T, opts emulator.Options, wrap func(http.Handler) http.Handler, users ...string) *world {
+	t.Helper()
 	// The fake clock starts at the real time: key files sign their JWTs with it.
 	clock := emulator.NewFakeClock(time.Now().UTC().Truncate(time.Second))
 	if opts.Now == nil {
 		opts.Now = clock.Now
 	}
-	srv := emulator.NewTestServer(t, opts)
-	w := &world{t: t, srv: srv, clock: clock, project: testProject}
+	w := &world{t: t, clock: clock, project: testProject,
+		retry: gcp.RetryPolicy{Attempts: 1, Sleep: func(context.Context, time.Duration) error { return nil }}}
+	if wrap == nil {
+		w.srv = emulator.NewTestServer(t, opts)
+	} else {
+		w.srv = emulator.NewTestServerWrapped(t, opts, wrap)
+		w.retry.Attempts = 0
+	}
+	srv := w.srv
 	w.c = w.client(srv.Token)
 	w.cfg = &config.Config{Project: testProject, Mode: config.ModeImpersonation}
 	w.cfg.Impersonation.Users = users
@@ -48,8 +64,7 @@ func newWorld(t *testing.T, opts emulator.Options, users ...string) *world {
 // client is a gcp client that speaks as the holder of token.
 func (w *world) client(token string) *gcp.Client {
 	w.t.Helper()
-	c, err := gcp.New(context.Background(), gcp.Config{Endpoint: w.srv.Endpoint, AccessToken: token,
-		Retry: gcp.RetryPolicy{Attempts: 1, Sleep: func(context.Context, time.Duration) error { return nil }}})
+	c, err := gcp.New(context.Background(), gcp.Config{Endpoint: w.srv.Endpoint, AccessToken: token, Retry: w.retry})
 	if err != nil {
 		w.t.Fatal(err)
 	}

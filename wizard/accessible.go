@@ -119,11 +119,14 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 	}
 
 	// 4. Audit.
-	logs, err := p.yesNo("Turn on the Data Access logs? Recommended: without them nothing records who ran what through whom", true)
+	logs, err := p.yesNo(qDataAccessLogs+"? Without them nothing records who ran what through whom", true)
 	if err != nil {
 		return err
 	}
 	cfg.Audit.DataAccessLogs = logs
+	if err := askSink(p, cfg); err != nil {
+		return err
+	}
 	if cfg.Mode == config.ModeImpersonation {
 		v, err := p.ask("Verifier: the member that may verify keylessly (Token Creator on the admin SA), e.g. user:you@acme.com; - for none", cmpOr(cfg.Verifier, "-"), func(v string) error {
 			if v == "-" {
@@ -156,8 +159,11 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 			if err != nil {
 				return err
 			}
-			switch strings.ToLower(v) {
-			case "y", "yes":
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case confirmWord: // typed in full, as on the plan screen
+			case "y":
+				fmt.Fprintln(w, "Type "+confirmWord+" in full to apply (Enter or no aborts).")
+				continue
 			case "w", "write":
 				path, err := p.ask("File", s.configPath, nil)
 				if err != nil {
@@ -176,11 +182,11 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 			break
 		}
 		if users := offboarded(plan); len(users) > 0 {
-			ok, err := p.yesNo(fmt.Sprintf("This also offboards %s: their service accounts are disabled at once and their bindings removed. Offboard them?", strings.Join(users, ", ")), false)
+			v, err := p.ask(fmt.Sprintf("This also offboards %s: their service accounts are disabled at once and their bindings removed. Type %s to offboard them", strings.Join(users, ", "), confirmWord), "no", nil)
 			if err != nil {
 				return err
 			}
-			if !ok {
+			if !strings.EqualFold(strings.TrimSpace(v), confirmWord) {
 				fmt.Fprintln(w, "Aborted: nothing was changed.")
 				return cmdutil.Silence(cmdutil.ErrCancel)
 			}
@@ -227,7 +233,7 @@ func runAccessible(ctx context.Context, s *session, ios *iostreams.IOStreams) er
 		return err
 	}
 	if rep.Failed() {
-		return cmdutil.Silence(&cmdutil.ChecksFailedError{})
+		return cmdutil.Silence(&cmdutil.ChecksFailedError{Message: rep.FailureMessage()})
 	}
 	return nil
 }
@@ -354,10 +360,27 @@ func (p *prompter) ask(question, def string, check func(string) error) (string, 
 		if check != nil {
 			if err := check(v); err != nil {
 				fmt.Fprintln(p.out, "Invalid:", err)
+				if def == "-" {
+					// "-" means none (no condition, no verifier): after a
+					// mistake Enter must not silently drop what was being
+					// typed, so none has to be typed deliberately.
+					def = ""
+					check = noneTyped(check)
+				}
 				continue
 			}
 		}
 		return v, nil
+	}
+}
+
+// noneTyped refuses an empty answer, naming "-" as the way to say none.
+func noneTyped(check func(string) error) func(string) error {
+	return func(v string) error {
+		if v == "" {
+			return errors.New("type it again, or - for none")
+		}
+		return check(v)
 	}
 }
 

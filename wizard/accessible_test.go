@@ -35,8 +35,9 @@ func TestAccessibleHappyPath(t *testing.T) {
 		"alice@acme.com,bob@acme.com", // …asked again after the preflight
 		"", "n", "",
 		"y",                         // data access logs
+		"",                          // log sink: keep off
 		"user:operator@example.com", // verifier
-		"y",                         // apply
+		"yes",                       // apply (typed in full)
 	}, "\n") + "\n"
 	err, out, errOut := accessibleRun(t, e, input)
 	if err != nil {
@@ -102,8 +103,9 @@ func TestAccessibleWIF(t *testing.T) {
 		"bigquery-runner", "", // target SA, roles
 		"n",                                                     // accept no condition? no: refused, asked again
 		"gumloop", "ORG123", "", "", "", "", "", "", "", "", "", // the preset's answers, condition included
-		"y", // data access logs
-		"y", // apply
+		"y",   // data access logs
+		"n",   // log sink
+		"yes", // apply
 	}, "\n") + "\n"
 	err, out, errOut := accessibleRun(t, e, input)
 	if err != nil {

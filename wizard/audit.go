@@ -25,14 +25,16 @@ type auditScreen struct {
 	problems []config.Problem
 }
 
-var sinkLabels = [3]string{"Sink name", "Dataset  ", "Location "}
+var sinkLabels = [3]string{sinkQuestions[0].label, padRight(sinkQuestions[1].label, 9), padRight(sinkQuestions[2].label, 9)}
+
+func padRight(s string, n int) string { return s + strings.Repeat(" ", max(n-len(s), 0)) }
 
 const focusVerifier = 5 // inputs[3]
 
 func newAuditScreen(s *session) *auditScreen {
 	a := s.cfg.Audit
 	sc := &auditScreen{s: s, logs: a.DataAccessLogs || s.cfg.Source() == "", sink: !a.Sink.IsZero()}
-	vals := [4]string{cmpOr(a.Sink.Name, config.DefaultSinkName), cmpOr(a.Sink.Dataset, config.DefaultSinkDataset), cmpOr(a.Sink.Location, config.DefaultSinkLocation), s.cfg.Verifier}
+	vals := [4]string{cmpOr(sinkQuestions[0].get(a.Sink), sinkQuestions[0].def), cmpOr(sinkQuestions[1].get(a.Sink), sinkQuestions[1].def), cmpOr(sinkQuestions[2].get(a.Sink), sinkQuestions[2].def), s.cfg.Verifier}
 	for i := range sc.inputs {
 		in := textinput.New()
 		in.Prompt = ""
@@ -195,13 +197,13 @@ func (sc *auditScreen) view() string {
 		}
 		return cur + box + " " + text + "\n"
 	}
-	b.WriteString(check(0, sc.logs, "Turn on the Data Access logs (recommended)"))
+	b.WriteString(check(0, sc.logs, qDataAccessLogs))
 	b.WriteString("      " + indentLines(styleLines(st.Muted, wrap("Why: the token mint (GenerateAccessToken) and BigQuery's query entries are Data Access logs, off by default. Without them nothing records who ran what through whom, and `fedctl audit` has no evidence to show. Only iam and bigquery are turned on; other auditConfigs entries are kept.", w)), "      ") + "\n")
 	if !sc.logs {
 		b.WriteString("      " + st.Warn.Render(markWarn+" off: verification will warn that there is no evidence") + "\n")
 	}
 	b.WriteString("\n")
-	b.WriteString(check(1, sc.sink, "Export the trail to BigQuery with a log sink (optional)"))
+	b.WriteString(check(1, sc.sink, qSink))
 	b.WriteString("      " + indentLines(styleLines(st.Muted, wrap("Keeps the mint and query entries beyond Logging's retention, queryable with `fedctl audit report`.", w)), "      ") + "\n")
 	if sc.sink {
 		for i, in := range sc.inputs[:3] {

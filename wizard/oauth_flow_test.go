@@ -104,8 +104,9 @@ func TestAccessibleOAuthConsent(t *testing.T) {
 		"operator@example.com", // users
 		"",                     // roles
 		"y",                    // data access logs
+		"n",                    // log sink
 		file,                   // the OAuth client file
-		"y",                    // apply
+		"yes",                  // apply
 		"",                     // sign in as the first user
 	}, "\n") + "\n")
 	f := cmdutil.NewFactory(ios, "test")

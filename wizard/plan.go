@@ -36,6 +36,8 @@ type planScreen struct {
 	overwrite string // a path confirmed for overwriting by a second Enter
 	savedNote string
 
+	// content is the rendered plan, wrapped to the viewport's width.
+	content string
 	// confirm is the typed "yes" before applying, when open.
 	confirm *typedConfirm
 	// offboardAsked: the apply was confirmed and the offboarding's own
@@ -64,6 +66,9 @@ func (p *planScreen) setSize(w, h int) {
 	p.width, p.height = w, h
 	p.vp.Width = w
 	p.vp.Height = max(h-6, 3)
+	if p.content != "" {
+		p.vp.SetContent(wrapBlock(p.content, w)) // wrapped, not cut, at any width
+	}
 }
 
 // enter plans again every time: the answers may have changed, and so may
@@ -95,7 +100,8 @@ func (p *planScreen) update(msg tea.Msg) tea.Cmd {
 		if msg.plan != nil {
 			var buf bytes.Buffer
 			_ = engine.RenderText(&buf, msg.plan, iostreams.NewColorScheme(p.s.color))
-			p.vp.SetContent(strings.TrimRight(buf.String(), "\n"))
+			p.content = strings.TrimRight(buf.String(), "\n")
+			p.vp.SetContent(wrapBlock(p.content, p.vp.Width))
 			p.vp.GotoTop()
 		}
 		return nil

@@ -116,7 +116,8 @@ func (m *Model) resize(w, h int) {
 func (m *Model) View() string {
 	header, footer := m.header(), m.footer()
 	bodyH := max(m.height-lipgloss.Height(header)-lipgloss.Height(footer)-2, 3)
-	body := clipLines(m.screens[m.cur].view(), bodyH)
+	// Wrapped before it is clipped: a narrow terminal shows every word.
+	body := clipLines(wrapBlock(m.screens[m.cur].view(), m.width-2), bodyH)
 	return frame(header+"\n\n"+strings.TrimRight(body, "\n")+"\n\n"+footer, m.width)
 }
 

@@ -189,19 +189,7 @@ func mergeUser(all, one *verify.Report, user string) *verify.Report {
 			}
 		}
 	}
-	out.Summary = verify.Summary{}
-	for _, c := range out.Checks {
-		switch c.Status {
-		case verify.Pass:
-			out.Summary.Pass++
-		case verify.Fail:
-			out.Summary.Fail++
-		case verify.Warn:
-			out.Summary.Warn++
-		case verify.Skip:
-			out.Summary.Skip++
-		}
-	}
+	out.Recount()
 	return &out
 }
 
@@ -233,7 +221,7 @@ func (v *verifyScreen) view() string {
 		b.WriteString("  " + st.Muted.Render("r tries again") + "\n")
 		return b.String()
 	case v.s.report != nil && v.s.report.Failed():
-		b.WriteString(st.Error.Render(fmt.Sprintf("%s %d check(s) failed: the fixes are in the table", markFail, v.s.report.Summary.Fail)) + "\n\n")
+		b.WriteString(st.Error.Render(fmt.Sprintf("%s %s: the fixes are in the table", markFail, v.s.report.FailureMessage())) + "\n\n")
 	case v.s.report != nil && untested(v.s.report) > 0:
 		b.WriteString(st.Warn.Render(fmt.Sprintf("%s %d identit(ies) could not be tested: the verdicts say why", markWarn, untested(v.s.report))) + "\n\n")
 	case v.s.report != nil && v.s.cfg.Mode == config.ModeWIF:

@@ -227,7 +227,7 @@ func finishRun(s *session, outcome Outcome, progErr error, ios *iostreams.IOStre
 		return cmdutil.Silence(cmdutil.ErrCancel) // Ctrl-C exits 130
 	}
 	if s.report.Failed() {
-		return cmdutil.Silence(&cmdutil.ChecksFailedError{})
+		return cmdutil.Silence(&cmdutil.ChecksFailedError{Message: s.report.FailureMessage()})
 	}
 	return nil
 }
