@@ -237,3 +237,14 @@ func TestQAWIFRevokedFixesCarryTheFederation(t *testing.T) {
 		t.Errorf("teardown: exit %d, no verify fix with the federation flags:\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// verify --consent with no browser prints the URL and waits; when nobody
+// answers, its fix keeps --consent (without it, no browser means the
+// consent is skipped, not waited for).
+func TestQAConsentTimeoutFixKeepsConsent(t *testing.T) {
+	srv, file, _ := oauthFed(t, "google")
+	r := runAgainst(t, srv, "verify", "--mode", "oauth", "--oauth-client", file, "--user", "alice@acme.com", "--consent", "--wait", "20ms")
+	if r.code != 3 || !strings.Contains(r.stdout, "--user alice@acme.com --consent --wait 5m") {
+		t.Errorf("exit %d, want 3 and a fix with --consent:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
