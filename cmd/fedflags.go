@@ -68,6 +68,8 @@ type fedFlags struct {
 	sink                     string
 	concurrency              int
 	wait                     time.Duration
+
+	pre preflightFlags // preflight_flags.go
 }
 
 // addFedFlags registers the flags of scope on cmd.
@@ -112,6 +114,7 @@ func addFedFlags(cmd *cobra.Command, ff *fedFlags, scope fedScope) {
 	if scope&fedSink != 0 {
 		fl.StringVar(&ff.sink, "sink", "", sinkFlagUsage)
 	}
+	addPreflightFlags(fl, &ff.pre, scope)
 	if scope&fedKeyFile != 0 {
 		fl.StringVar(&ff.adminKeyFile, "admin-key-file", "", "Admin service account key `FILE` (setup writes it, mode 0600, never overwriting)")
 	}
@@ -194,6 +197,9 @@ func loadFedConfig(cmd *cobra.Command, f *cmdutil.Factory, ff *fedFlags, o loadO
 		}
 	}
 	cfg.ApplyDefaults()
+	if err := ff.pre.apply(cfg); err != nil {
+		return nil, nil, err
+	}
 	if o.prefill {
 		return cfg, nil, nil
 	}

@@ -60,7 +60,8 @@ func TestKeysDocsWalkthrough(t *testing.T) {
 	}
 	// After enforce, setup cannot make a new admin key.
 	r := runFed(t, srv, "setup", "--yes", "--users", "alice@example.com", "--verifier", "user:operator@example.com", "--admin-key-file", "again.json")
-	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, "Key creation is not allowed") {
+	// Preflight (SPEC §7.3) refuses it before any write, naming the policy.
+	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, "constraints/iam.disableServiceAccountKeyCreation is enforced") {
 		t.Errorf("setup --admin-key-file after enforce: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -89,6 +89,9 @@ func runPlanCmd(ctx context.Context, f *cmdutil.Factory, opts *planOptions) erro
 	if err != nil {
 		return err
 	}
+	if err := preflightErr(p); err != nil {
+		return err // SPEC §7.3: Google would refuse this plan
+	}
 	if opts.detailedExitCode && p.HasChanges() {
 		n := p.Counts()
 		return cmdutil.Silence(&cmdutil.PendingChangesError{

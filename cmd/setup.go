@@ -192,6 +192,9 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 	if err := renderPlan(f, plan); err != nil {
 		return err
 	}
+	if err := preflightErr(plan); err != nil {
+		return err // before any write (SPEC §7.3)
+	}
 	if opts.dryRun {
 		return nil
 	}

@@ -75,6 +75,11 @@ type Config struct {
 	// {user.email} would render a different, illegal SA name). Never written.
 	MixedCaseUsers []string `yaml:"-"`
 
+	// Preflight tunes the checks against Google's limits (SPEC §7.3). Flags
+	// only (--sa-quota, --allow-privileged-roles, --data-role-bundle):
+	// never written to YAML.
+	Preflight Preflight `yaml:"-"`
+
 	// Notes are informational messages produced while loading and applying
 	// flags (e.g. duplicate users dropped). Never written to YAML.
 	Notes []string `yaml:"-"`
@@ -86,6 +91,20 @@ type Config struct {
 // --dry-run and --yes are deliberately not configuration keys: they are
 // per-invocation decisions, and a committed "yes: true" would turn every
 // run of the file into an unattended apply.
+
+// Preflight are the per-invocation settings of the preflight checks.
+type Preflight struct {
+	// SAQuota is the project's service-account quota when raised above
+	// Google's default of 100 (0: the default).
+	SAQuota int
+	// AllowPrivilegedRoles accepts data roles that grant more than data
+	// access (owner, editor, *.admin, Token Creator, ...).
+	AllowPrivilegedRoles bool
+	// DataRoleBundle, when set, is the ID of a project custom role holding
+	// the union of the data roles' permissions, bound once per identity
+	// instead of each role.
+	DataRoleBundle string
+}
 
 // Impersonation is the impersonation (Hoop gcp_iam) section.
 type Impersonation struct {

@@ -102,6 +102,9 @@ func predefinedRoleGet(c *call) (any, error) {
 	if !ok && !basicAllRoles[name] {
 		return nil, errNotFound(fmt.Sprintf("The role named %s was not found.", name))
 	}
+	if basicAllRoles[name] {
+		perms = basicRolePermissions(name)
+	}
 	return &iam.Role{Name: name, Title: c.args[0], IncludedPermissions: perms, Stage: "GA", Etag: "AA=="}, nil
 }
 

@@ -168,6 +168,20 @@ func roleHasR(custom roleResolver, role, permission string) bool {
 	return false
 }
 
+// basicRolePermissions lists what a basic role grants among the
+// permissions the emulator knows.
+func basicRolePermissions(role string) []string {
+	all := map[string]bool{}
+	for _, perms := range predefinedRoles {
+		for _, p := range perms {
+			if basicRoleHas(role, p) {
+				all[p] = true
+			}
+		}
+	}
+	return sortedKeys(all)
+}
+
 // RolePermissions is a predefined role's permission list as the emulator
 // knows it (nil for unknown or basic roles): tests and docs.
 func RolePermissions(role string) []string { return predefinedRoles[role] }

@@ -89,6 +89,9 @@ func (e *ApplyError) Unwrap() error { return e.Err }
 // cancelled context stops launching steps. No-op changes make no request at
 // all, so applying a plan without changes writes nothing.
 func (e *Engine) Apply(ctx context.Context, p *Plan) (*Result, error) {
+	if err := p.PreflightErr(); err != nil {
+		return &Result{Plan: p}, err // Google would refuse it: write nothing
+	}
 	start := e.opts.Now()
 	res := &Result{Plan: p}
 	outcomes := map[*Change]*Outcome{}

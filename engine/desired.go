@@ -81,6 +81,9 @@ type Desired struct {
 	// when none is configured.
 	Sink *audit.SinkSpec
 
+	// Bundle is the --data-role-bundle custom role (nil: none); Roles is
+	// then that one role (rolebundle.go).
+	Bundle *RoleBundleSpec
 	// Offboards are the identities the federation owns that are to be
 	// offboarded (SPEC §7.2): users no longer in the config (setup),
 	// teardown --user, or every owned SA not in the config (teardown).
@@ -115,6 +118,10 @@ func NewDesired(cfg *config.Config, projectNumber string) (*Desired, error) {
 	}
 	if d.Mode == "" {
 		d.Mode = config.DefaultMode
+	}
+	if id := cfg.Preflight.DataRoleBundle; id != "" {
+		d.Bundle = &RoleBundleSpec{ID: id, Name: BundleRoleName(cfg.Project, id), Roles: d.Roles}
+		d.Roles = []string{d.Bundle.Name}
 	}
 	if cf, err := cfg.OAuthClient(); err == nil && cf != nil && cf.Format == oauthflow.FormatHoop {
 		d.HoopOAuthClientFile = cfg.OAuth.ClientFile

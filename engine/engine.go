@@ -77,7 +77,7 @@ func (e *Engine) PlanSetup(ctx context.Context, cfg *config.Config) (*Plan, erro
 	}
 	d, live, err := e.read(ctx, func(n string) (*Desired, error) { return NewDesired(cfg, n) }, cfg.Project, withSinkAPI(cfg.RequiredAPIs(), sink), sink, prepareSetup)
 	if err != nil {
-		return nil, err
+		return nil, e.readDenied(ctx, cfg, err)
 	}
 	if err := checkOwnership(d, live); err != nil {
 		return nil, err
@@ -85,7 +85,13 @@ func (e *Engine) PlanSetup(ctx context.Context, cfg *config.Config) (*Plan, erro
 	if err := e.checkHoopTokenTTL(ctx, d); err != nil {
 		return nil, err
 	}
-	return diffSetup(d, live), nil
+	p := diffSetup(d, live)
+	if err := e.planBundle(ctx, p); err != nil {
+		return nil, err
+	}
+	// Preflight (SPEC §7.3): after the live read, before any write.
+	e.preflight(ctx, cfg, p)
+	return p, nil
 }
 
 // PlanTeardown reads the live state and returns what teardown would remove
@@ -99,7 +105,11 @@ func (e *Engine) PlanTeardown(ctx context.Context, cfg *config.Config) (*Plan, e
 	if err != nil {
 		return nil, err
 	}
-	return diffTeardown(d, live), nil
+	p := diffTeardown(d, live)
+	if err := e.planBundleTeardown(ctx, p); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // call runs one API operation under the concurrency bound.

@@ -75,6 +75,9 @@ type Plan struct {
 	// the order Apply runs them.
 	Changes  []*Change
 	Warnings []string
+	// Preflight holds the SPEC §7.3 checks' findings (preflight.go); an
+	// error among them means the plan must not be applied.
+	Preflight []Finding
 	// Info are notes that need no action from this plan (oauth members
 	// holding the data roles but not in the configuration).
 	Info []string

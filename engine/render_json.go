@@ -61,6 +61,7 @@ type PlanJSON struct {
 	Summary       Counts    `json:"summary"`
 	Changes       []*Change `json:"changes"`
 	Warnings      []string  `json:"warnings"`
+	Preflight     []Finding `json:"preflight"`
 	// Info: notes needing no action from this plan (added in 1.1).
 	Info []string `json:"info,omitempty"`
 }
@@ -77,7 +78,11 @@ func (p *Plan) JSON() *PlanJSON {
 		Summary:       p.Counts(),
 		Changes:       p.Changes,
 		Warnings:      p.Warnings,
+		Preflight:     p.Preflight,
 		Info:          p.Info,
+	}
+	if doc.Preflight == nil {
+		doc.Preflight = []Finding{}
 	}
 	if doc.Changes == nil {
 		doc.Changes = []*Change{}

@@ -28,6 +28,7 @@ func RenderText(w io.Writer, p *Plan, cs *iostreams.ColorScheme) error {
 		for _, warn := range p.Warnings {
 			tw.printf("%s %s\n", cs.WarningIcon(), warn)
 		}
+		renderPreflight(tw, p, cs)
 		tw.printf("%s\n", cs.Green(p.Operation.noChangesMessage()))
 		return tw.err
 	}
@@ -42,6 +43,7 @@ func RenderText(w io.Writer, p *Plan, cs *iostreams.ColorScheme) error {
 	for _, warn := range p.Warnings {
 		tw.printf("%s %s\n\n", cs.WarningIcon(), cs.Yellow("Warning: ")+warn)
 	}
+	renderPreflight(tw, p, cs)
 	n := p.Counts()
 	tw.printf("%s %d to add, %d to change, %d to destroy.\n", cs.Bold("Plan:"), n.Add, n.Change, n.Destroy)
 	return tw.err

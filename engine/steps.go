@@ -46,6 +46,7 @@ const (
 	factProviderGone fact = "wif provider deleted"
 	factDataset      fact = "audit dataset exists"
 	factSink         fact = "audit sink exists"
+	factBundleRole   fact = "data-role bundle exists" // rolebundle.go
 	factAdminKey     fact = "admin key written"
 )
 
@@ -278,6 +279,9 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 					}
 				}
 			}
+			if t.Type == TargetProject && !teardown && d.Bundle != nil {
+				s.needs = append(s.needs, factBundleRole) // it binds the bundle role
+			}
 			if t.Type == TargetProject {
 				projectPolicy = append(projectPolicy, s)
 			} else {
@@ -319,6 +323,15 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 			s := e.accessStep(c, d.Sink, live, &run.sink)
 			s.needs = []fact{apiFact(bigqueryAPI), factDataset, factSink}
 			sinkChain = append(sinkChain, s)
+		case KindCustomRole:
+			s := e.bundleStep(c, d, d.Bundle.live)
+			s.needs = []fact{apiFact(iamAPI)}
+			if c.Action == ActionDelete {
+				s.needs = append(s.needs, policyFact(ProjectTarget(d.Project)))
+			} else {
+				s.provides = []fact{factBundleRole}
+			}
+			rest = append(rest, s)
 		case KindOrgPolicy:
 			// setup --enforce-no-keys (SPEC §7.6): the project's own policy
 			// on a boolean constraint; last, after any key setup makes.

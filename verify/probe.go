@@ -18,9 +18,15 @@ import (
 func (u *userRun) runProbe(ctx context.Context) {
 	r := u.r
 	rows, err := r.query(ctx, u.token)
+	if err != nil && gcp.IsPermissionDenied(err) && !gcp.IsServiceDisabled(err) {
+		// A static row that explains the denial is the cause: no wait.
+		if q := r.queryPermission(ctx); q.known && !q.ok {
+			set(&u.probe, Fail, "access denied: "+q.seen+": "+gcp.Classify(err).Message, r.queryFix())
+			return
+		}
+	}
 	if err != nil && gcp.IsPermissionDenied(err) && !gcp.IsServiceDisabled(err) && u.roles.Status == Pass {
 		// The policy shows the data roles: IAM is still propagating them.
-		r.progress("%s: the data roles are granted but not yet in effect; retrying for up to %s", u.email, r.opts.Wait)
 		var waited time.Duration
 		err = r.retryPropagation(ctx, &waited, func() (err error) { rows, err = r.query(ctx, u.token); return err })
 		if err == nil {

@@ -22,6 +22,8 @@ type runner struct {
 	facts   *projectFacts
 	domains domainPolicy // oauth: iam.allowedPolicyMemberDomains
 	minter  *minter
+	qfact   queryFact // preflight_rows.go
+	budget  budget    // the run's one propagation wait
 }
 
 func newRunner(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Options) (*runner, error) {
@@ -32,6 +34,10 @@ func newRunner(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Opti
 	cc.ApplyDefaults()
 	if cc.Project == "" {
 		return nil, errors.New("verify: no project")
+	}
+	if id := cc.Preflight.DataRoleBundle; id != "" {
+		// setup --data-role-bundle bound this one custom role instead.
+		cc.SetRoles([]string{"projects/" + cc.Project + "/roles/" + id})
 	}
 	r := &runner{c: c, cfg: &cc, opts: opts.withDefaults(), project: cc.Project}
 	if cc.Mode == config.ModeImpersonation {
@@ -116,7 +122,7 @@ func Run(ctx context.Context, c *gcp.Client, cfg *config.Config, opts Options) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	projChecks := r.projectChecks(ctx)
+	projChecks := append(r.projectChecks(ctx), r.preflightRows(ctx)...)
 	if idKeys != nil {
 		projChecks = append(projChecks, idKeys.check(r.project))
 	}

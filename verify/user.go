@@ -292,7 +292,6 @@ func (u *userRun) explainDenied(ctx context.Context, e *gcp.Error, missing, admi
 		return
 	}
 	// The static row shows the grant: IAM is still propagating it.
-	r.progress("%s: Token Creator is granted but not yet in effect; retrying for up to %s", u.email, r.opts.Wait)
 	err := u.r.retryPropagation(ctx, &u.waited, func() error { return u.mintToken(ctx) })
 	switch {
 	case err == nil:
@@ -323,30 +322,3 @@ func (r *runner) progress(format string, args ...any) {
 		r.opts.Progress(format, args...)
 	}
 }
-
-// retryPropagation retries fn while it fails with 403 (a grant still
-// propagating), with the one backoff (gcp.Do), up to Options.Wait in all,
-// adding the time waited to *waited. It is called after fn's first 403, so
-// it waits before the next try.
-func (r *runner) retryPropagation(ctx context.Context, waited *time.Duration, fn func() error) error {
-	left := r.opts.Wait - *waited
-	if left <= 0 {
-		return errStillDenied
-	}
-	p := gcp.RetryPolicy{Budget: left, Initial: time.Second, Max: 16 * time.Second,
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			*waited += d
-			return r.opts.Sleep(ctx, d)
-		}}
-	first := true
-	return gcp.Do(ctx, p, gcp.IsPermissionDenied, func() error {
-		if first {
-			first = false
-			return errStillDenied
-		}
-		return fn()
-	})
-}
-
-// errStillDenied stands for the 403 retryPropagation is called after.
-var errStillDenied = &gcp.Error{Kind: gcp.KindPermissionDenied, Message: "still denied"}

@@ -24,7 +24,7 @@ func TestFlowWIF(t *testing.T) {
 	s := testSession(&config.Config{Project: "demo-project"}, e.backend)
 	var hooked *engine.WIFOutputs
 	s.onWIFOutputs = func(o *engine.WIFOutputs) error { hooked = o; o.CredConfigFile = "creds.json"; return nil }
-	tm := teatest.NewTestModel(t, newModel(s, stepProject), teatest.WithInitialTermSize(110, 90))
+	tm := teatest.NewTestModel(t, newModel(s, stepProject), teatest.WithInitialTermSize(130, 90))
 	waitFor(t, tm, "123456789012")
 	send(tm, "enter")
 	waitFor(t, tm, "How should people reach BigQuery?")
