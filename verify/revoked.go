@@ -174,7 +174,7 @@ func (r *runner) revokedRows(ctx context.Context, rv Revocation, pol *gcp.Policy
 			set(&k, Pass, "none", "")
 		default:
 			set(&k, Fail, fmt.Sprintf("%d user-managed key(s) left: a key file still authenticates once the SA is enabled again", len(keys)),
-				"gcloud iam service-accounts keys list --iam-account "+rv.SA+" --managed-by user, then keys delete each")
+				fixPruneKeys(r.project, []string{rv.SA}))
 		}
 		out = append(out, k)
 	}

@@ -130,7 +130,8 @@ var gcloudEnable = lazyregexp.New(`^gcloud services enable \S+ --project=\S+$`)
 // Contextualize gives a fix written for the plain invocation the
 // invocation's context: on the sandbox every fedctl command gets
 // --sandbox and loses --project demo-project, and the gcloud commands
-// setup itself would run (enable an API, grant a role) become that setup.
+// setup itself would run (enable an API, grant a role, re-enable a listed
+// user's service account) become that setup.
 func (in Invocation) Contextualize(fix, setup string) string {
 	if in.Verifier != "" {
 		fix = strings.ReplaceAll(fix, "user:YOU", in.Verifier)
@@ -138,7 +139,8 @@ func (in Invocation) Contextualize(fix, setup string) string {
 	if !in.Sandbox || fix == "" {
 		return fix
 	}
-	if strings.HasPrefix(fix, "gcloud ") && (gcloudEnable.MatchString(fix) || strings.Contains(fix, " add-iam-policy-binding ")) {
+	if strings.HasPrefix(fix, "gcloud ") && (gcloudEnable.MatchString(fix) || strings.Contains(fix, " add-iam-policy-binding ") ||
+		strings.HasPrefix(fix, "gcloud iam service-accounts enable ")) {
 		return setup
 	}
 	fix = strings.ReplaceAll(fix, " --project "+SandboxProject, "")

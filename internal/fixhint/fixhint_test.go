@@ -23,10 +23,11 @@ func TestContextualizeOnTheSandbox(t *testing.T) {
 	in := Invocation{Sandbox: true, Project: SandboxProject}
 	setup := in.Fedctl("setup", true, "--users", "a@b.com")
 	for fix, want := range map[string]string{
-		"gcloud services enable iam.googleapis.com --project=demo-project":                                setup,
-		"gcloud iam service-accounts add-iam-policy-binding x --member=y --role=z --project=demo-project": setup,
-		"fedctl audit enable --project demo-project":                                                      "fedctl --sandbox audit enable",
-		"wait a few minutes, then: fedctl verify --user a@b.com":                                          "wait a few minutes, then: fedctl --sandbox verify --user a@b.com",
+		"gcloud services enable iam.googleapis.com --project=demo-project":                                        setup,
+		"gcloud iam service-accounts add-iam-policy-binding x --member=y --role=z --project=demo-project":         setup,
+		"gcloud iam service-accounts enable fedctl-a@demo-project.iam.gserviceaccount.com --project=demo-project": setup,
+		"fedctl audit enable --project demo-project":                                                              "fedctl --sandbox audit enable",
+		"wait a few minutes, then: fedctl verify --user a@b.com":                                                  "wait a few minutes, then: fedctl --sandbox verify --user a@b.com",
 		"fedctl --sandbox setup": "fedctl --sandbox setup",
 	} {
 		if got := in.Contextualize(fix, setup); got != want {
