@@ -87,3 +87,22 @@ func printErrorJSON(f *cmdutil.Factory, cmd *cobra.Command, err error) {
 	_ = cmdutil.PrintJSON(f.IOStreams.Out, errorJSON{Error: errorBody{
 		Message: msg, ExitCode: cmdutil.ExitCode(err), Fix: fixOf(f, cmd, err)}})
 }
+
+// jsonAskedBeforeParse: a usage error found before cobra parsed --output
+// (an unknown command, or an unknown flag ahead of --output json) still
+// owes the script its JSON error document; args say what was asked.
+func jsonAskedBeforeParse(f *cmdutil.Factory, args []string, err error) {
+	var fe *cmdutil.FlagError
+	if f.Globals.Output != "" || !errors.As(err, &fe) {
+		return
+	}
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return
+		case a == "--output=json", a == "--output" && i+1 < len(args) && args[i+1] == "json":
+			f.Globals.Output = cmdutil.OutputJSON
+			return
+		}
+	}
+}

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/fedctl/fedctl/cmdutil"
 	"github.com/fedctl/fedctl/engine"
+	"github.com/fedctl/fedctl/internal/fixhint"
 	"github.com/fedctl/fedctl/keys"
 )
 
@@ -110,6 +112,15 @@ func runKeysPrune(ctx context.Context, f *cmdutil.Factory, opts *keysPruneOption
 	inv, err := readInventory(ctx, f, time.Time{}, false)
 	if err != nil {
 		return err
+	}
+	// A --sa that names no service account of the project would plan
+	// nothing and read as "no key to prune": say it is not there, as
+	// Google's 404 would.
+	for _, sa := range opts.sas {
+		if !slices.ContainsFunc(inv.ServiceAccounts, func(s *keys.ServiceAccount) bool { return strings.EqualFold(s.Email, sa) }) {
+			list := fixhint.Invocation{Sandbox: f.Globals.Sandbox}.Contextualize("fedctl keys list --all-sas", "")
+			return fmt.Errorf("--sa %s: no such service account in project %s (%s lists them)", sa, inv.Project, list)
+		}
 	}
 	po.Now = opts.now()
 	plan := keys.PlanPrune(inv, po)

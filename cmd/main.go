@@ -51,6 +51,7 @@ func execute(ctx context.Context, f *cmdutil.Factory, root *cobra.Command, args 
 		}
 	}
 	err = classify(ctx, err)
+	jsonAskedBeforeParse(f, args, err)
 	printErrorJSON(f, cmd, err)
 	printError(f.IOStreams, cmd, err, fixOf(f, cmd, err))
 	return cmdutil.ExitCode(err)

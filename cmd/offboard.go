@@ -8,6 +8,7 @@ import (
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/engine"
 	"github.com/fedctl/fedctl/gcp"
+	"github.com/fedctl/fedctl/internal/fixhint"
 	"github.com/fedctl/fedctl/verify"
 )
 
@@ -41,11 +42,12 @@ func heldTokens(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *con
 
 // proveRevoked runs the revocation rows after an offboarding and renders
 // them; a row still showing access is exit 3.
-func proveRevoked(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *config.Config, revs []verify.Revocation, dst **verify.Report) error {
+func proveRevoked(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *config.Config, inv fixhint.Invocation, revs []verify.Revocation, dst **verify.Report) error {
 	vo, err := verifyRunOptions(nil, f, cfg, "")
 	if err != nil {
 		return err
 	}
+	vo.Invocation = inv // the fixes repeat the command's federation flags
 	f.Progressf("Proving the revocation…\n")
 	rep, err := verify.RunRevoked(ctx, c, cfg, vo, revs)
 	if err != nil {
@@ -55,11 +57,12 @@ func proveRevoked(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *c
 }
 
 // proveRevokedWIF runs the wif revocation rows after a wif teardown.
-func proveRevokedWIF(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *config.Config, dst **verify.Report) error {
+func proveRevokedWIF(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg *config.Config, inv fixhint.Invocation, dst **verify.Report) error {
 	vo, err := verifyRunOptions(nil, f, cfg, "")
 	if err != nil {
 		return err
 	}
+	vo.Invocation = inv // the fixes repeat the command's federation flags
 	f.Progressf("Proving the revocation…\n")
 	rep, err := verify.RunRevokedWIF(ctx, c, cfg, vo)
 	if err != nil {

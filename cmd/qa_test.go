@@ -125,3 +125,126 @@ func TestQAOrgPolicyRefusalFixIsNotRerun(t *testing.T) {
 		}
 	}
 }
+
+// keys prune --sa naming no service account of the project (a typo) is an
+// error naming it, not "No key to prune." with exit 0.
+func TestQAKeysPruneUnknownSA(t *testing.T) {
+	w := newKeysWorld(t)
+	sa, err := w.c.CreateServiceAccount(w.ctx, keysProject, "qa-keyed", "qa", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.c.CreateKey(w.ctx, sa.Email); err != nil {
+		t.Fatal(err)
+	}
+	r := runFed(t, w.srv, "keys", "prune", "--yes", "--sa", "qa-keyd@demo-project.iam.gserviceaccount.com")
+	if r.code != 1 || !strings.Contains(r.stderr, "qa-keyd@demo-project.iam.gserviceaccount.com: no such service account in project demo-project") {
+		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if n := len(w.userKeys(sa.Email)); n != 1 {
+		t.Errorf("%d keys left, want 1", n)
+	}
+	if r := runFed(t, w.srv, "keys", "prune", "--dry-run", "--sa", sa.Email); r.code != 0 || !strings.Contains(r.stdout, "1 to destroy") {
+		t.Errorf("the right --sa: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// --user on verify (and --revoked) and token is an email, checked before
+// any API call as teardown does: a typo must not "prove" a revocation.
+func TestQAUserFlagIsAnEmail(t *testing.T) {
+	srv := newFedServer(t)
+	for _, args := range [][]string{
+		{"verify", "--revoked", "--user", "notanemail"},
+		{"verify", "--user", "alice@example.com", "--user", "notanemail"},
+		{"token", "--user", "notanemail"},
+		{"--output", "json", "verify", "--revoked", "--user", "notanemail"},
+	} {
+		before := srv.Stats().Total
+		r := runFed(t, srv, args...)
+		if r.code != 2 || !strings.Contains(r.stderr, `--user "notanemail" is not an email address`) {
+			t.Errorf("%v: exit %d, want 2\n%s\n%s", args, r.code, r.stdout, r.stderr)
+		}
+		if n := srv.Stats().Total - before; n != 0 {
+			t.Errorf("%v: %d API request(s) before the usage error", args, n)
+		}
+	}
+}
+
+// verify --user X (no --users) where nothing is set up: the fixes are a
+// setup for X, which runs when pasted, not a setup with no users (a usage
+// error).
+func TestQAVerifyFixSetupNamesTheUsers(t *testing.T) {
+	s := newSandboxCLI(t)
+	r := s.run("", "--sandbox", "verify", "--user", "dave@example.com")
+	if r.code != 3 {
+		t.Fatalf("verify: exit %d, want 3\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.Contains(line, "fedctl --sandbox setup") && !strings.Contains(line, "--users dave@example.com") {
+			t.Errorf("a setup fix without the user: %q", line)
+		}
+	}
+	setup := []string{"--sandbox", "setup", "--yes", "--users", "dave@example.com", "--verifier", qaVerifier}
+	if r := s.run("", setup...); r.code != 0 {
+		t.Fatalf("the fix's setup: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// A usage error cobra finds before it parses --output json (an unknown
+// command; an unknown flag ahead of --output) still prints the one JSON
+// error document on stdout, exit 2.
+func TestQAJSONErrorDocumentBeforeFlagParse(t *testing.T) {
+	for _, args := range [][]string{
+		{"--output", "json", "bogus"},
+		{"setup", "--bogus", "--output", "json"},
+		{"teardown", "--detailed-exitcode", "--output=json"},
+	} {
+		r := runCLI(t, args...)
+		var doc struct {
+			Error struct {
+				Message  string `json:"message"`
+				ExitCode int    `json:"exit_code"`
+			} `json:"error"`
+		}
+		if r.code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, r.code)
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || doc.Error.ExitCode != 2 || doc.Error.Message == "" {
+			t.Errorf("%v: stdout is not the JSON error document (%v):\n%q", args, err, r.stdout)
+		}
+	}
+	if r := runCLI(t, "setup", "--bogus"); r.stdout != "" {
+		t.Errorf("text run printed on stdout: %q", r.stdout)
+	}
+}
+
+// wif: the revocation table's fixes repeat the federation flags: the
+// teardown fix of verify --revoked, and teardown's "try the workload's
+// token" fix, which is verify's (teardown takes no --subject-token-file).
+func TestQAWIFRevokedFixesCarryTheFederation(t *testing.T) {
+	s := newSandboxCLI(t)
+	w := []string{"--preset", "github", "--issuer-uri", "https://oidc.fedctl.invalid/demo",
+		"--preset-values", "repository_owner_id=42,repository=acme/app", "--target-sa", "bigquery-runner"}
+	if r := s.run("", append([]string{"--sandbox", "setup", "--yes"}, w...)...); r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r := s.run("", append([]string{"--sandbox", "verify", "--revoked"}, w...)...)
+	if r.code != 3 || !strings.Contains(r.stdout, "fedctl --sandbox teardown --issuer-uri https://oidc.fedctl.invalid/demo --target-sa bigquery-runner --preset github") {
+		t.Errorf("verify --revoked: exit %d, no teardown fix with the federation flags:\n%s", r.code, r.stdout)
+	}
+	r = s.run("", append([]string{"--sandbox", "teardown", "--yes"}, w...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "fedctl --sandbox verify --issuer-uri https://oidc.fedctl.invalid/demo --target-sa bigquery-runner --preset github --preset-values repository_owner_id=42,repository=acme/app --revoked --subject-token-file FILE") {
+		t.Errorf("teardown: exit %d, no verify fix with the federation flags:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// verify --consent with no browser prints the URL and waits; when nobody
+// answers, its fix keeps --consent (without it, no browser means the
+// consent is skipped, not waited for).
+func TestQAConsentTimeoutFixKeepsConsent(t *testing.T) {
+	srv, file, _ := oauthFed(t, "google")
+	r := runAgainst(t, srv, "verify", "--mode", "oauth", "--oauth-client", file, "--user", "alice@acme.com", "--consent", "--wait", "20ms")
+	if r.code != 3 || !strings.Contains(r.stdout, "--user alice@acme.com --consent --wait 5m") {
+		t.Errorf("exit %d, want 3 and a fix with --consent:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

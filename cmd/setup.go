@@ -250,7 +250,7 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 	printOAuthRedirect(f, cfg)
 	verr := runVerification(ctx, f, client, cfg, doc, opts.inv)
 	if len(revs) > 0 {
-		if rerr := proveRevoked(ctx, f, client, cfg, revs, &doc.Revoked); rerr != nil && verr == nil {
+		if rerr := proveRevoked(ctx, f, client, cfg, opts.inv, revs, &doc.Revoked); rerr != nil && verr == nil {
 			verr = rerr
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/fedctl/fedctl/cmdutil"
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/engine"
+	"github.com/fedctl/fedctl/internal/fixhint"
 	"github.com/fedctl/fedctl/verify"
 )
 
@@ -19,6 +20,8 @@ type teardownOptions struct {
 	// users to offboard (--user, and --users/--users-file on teardown).
 	users  []string
 	delete bool
+	// inv is how teardown was run, for the fixes of the closing table.
+	inv fixhint.Invocation
 }
 
 func newTeardownCmd(f *cmdutil.Factory) *cobra.Command { return newTeardownCmdRun(f, nil) }
@@ -71,6 +74,7 @@ Asks on a terminal; scripts pass --yes. --dry-run shows the plan only.`,
 			if opts.delete && len(opts.users) == 0 {
 				return cmdutil.FlagErrorf("--delete goes with --user EMAIL (a full teardown already deletes what the federation owns)")
 			}
+			opts.inv = invocationOf(cmd, f, cfg.Project)
 			if runF != nil {
 				return runF(opts, cfg)
 			}
@@ -158,10 +162,10 @@ func runTeardown(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, op
 		return err
 	}
 	if cfg.Mode == config.ModeWIF {
-		return proveRevokedWIF(ctx, f, client, cfg, &doc.Revoked)
+		return proveRevokedWIF(ctx, f, client, cfg, opts.inv, &doc.Revoked)
 	}
 	if len(revs) == 0 {
 		return nil
 	}
-	return proveRevoked(ctx, f, client, cfg, revs, &doc.Revoked)
+	return proveRevoked(ctx, f, client, cfg, opts.inv, revs, &doc.Revoked)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/gcp"
 	"github.com/fedctl/fedctl/verify"
 )
@@ -57,6 +58,9 @@ type tokenJSON struct {
 func runToken(cmd *cobra.Command, f *cmdutil.Factory, opts *tokenOptions) error {
 	if opts.user == "" {
 		return cmdutil.FlagErrorf("--user EMAIL is required")
+	}
+	if !config.ValidEmail(opts.user) {
+		return cmdutil.FlagErrorf("--user %q is not an email address", opts.user)
 	}
 	if opts.export && f.Output().IsJSON() {
 		return cmdutil.FlagErrorf("--export and --output json cannot be used together")

@@ -92,6 +92,13 @@ func runVerify(cmd *cobra.Command, f *cmdutil.Factory, opts *verifyOptions, runF
 	if opts.all && len(opts.users) > 0 {
 		return cmdutil.FlagErrorf("--all and --user cannot be used together")
 	}
+	// A typo is a usage error, as in teardown: verify --revoked would
+	// otherwise "prove" the revocation of an identity that never was.
+	for _, u := range opts.users {
+		if !config.ValidEmail(u) {
+			return cmdutil.FlagErrorf("--user %q is not an email address", u)
+		}
+	}
 	cfg, problems, err := loadVerifyConfig(cmd, f, &opts.ff)
 	if err != nil {
 		return err

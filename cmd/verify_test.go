@@ -109,7 +109,7 @@ func TestVerifyCommandFailsWithExit3(t *testing.T) {
 	}
 	for _, want := range []string{
 		"FAIL bob@acme.com: Session would NOT start: token mint: 403 (\"or it may not exist\"): fedctl-bob@demo-project.iam.gserviceaccount.com does not exist",
-		"fedctl setup --project demo-project --users bob@acme.com",
+		"fedctl setup --project demo-project --users alice@acme.com,bob@acme.com",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)

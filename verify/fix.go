@@ -51,6 +51,11 @@ func (r *runner) setupCommand(user string) string {
 		args = append(args, "--mode", string(r.cfg.Mode))
 	}
 	users := r.cfg.Users()
+	if len(users) == 0 {
+		// verify --user alice with no --users: setup needs a user list
+		// (an empty one is a usage error), and alice is the one to set up.
+		users = r.opts.Users
+	}
 	if user != "" && !containsFold(users, user) {
 		users = append(append([]string(nil), users...), user)
 	}

@@ -199,7 +199,11 @@ func (r *runner) consentFix(email string, fe *oauthflow.Error) string {
 	case fe.Code == "redirect_uri_mismatch" || fe.Kind == oauthflow.KindTimeout && o.Client.Format != oauthflow.FormatInstalled:
 		return fmt.Sprintf("if the page said redirect_uri_mismatch: add http://127.0.0.1:%d/ to the client's Authorized redirect URIs (Cloud Console → APIs & Services → Credentials), or use a Desktop app client; then: %s", o.Client.LoopbackPort(), again)
 	case fe.Kind == oauthflow.KindTimeout:
-		return "open the URL printed above and answer the consent page within --wait: " + r.oauthVerifyCommand(email, "--wait 5m")
+		extra := "--wait 5m"
+		if o.Consent && o.Browser.Open == nil {
+			extra = "--consent " + extra // without it, no browser means no consent at all
+		}
+		return "open the URL printed above and answer the consent page within --wait: " + r.oauthVerifyCommand(email, extra)
 	case fe.Kind == oauthflow.KindListen:
 		return "free that port, or use a Desktop app client (any loopback port)"
 	}

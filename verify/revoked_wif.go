@@ -91,7 +91,7 @@ func (r *runner) revokedWIFRows(ctx context.Context) []Check {
 	case pol != nil:
 		if roles := rolesNaming(pol, member); len(roles) > 0 {
 			add(CheckRevokedWIFBinding, Fail, fmt.Sprintf("still holds %v on %s", roles, orProject(target, r.project)),
-				"fedctl teardown --project "+r.project+" --mode wif (or remove the binding)")
+				r.invocation().Fedctl("teardown", true)+" (or remove the binding)")
 		} else {
 			add(CheckRevokedWIFBinding, Pass, "no binding on "+orProject(target, r.project)+" names it", "")
 		}
@@ -100,7 +100,9 @@ func (r *runner) revokedWIFRows(ctx context.Context) []Check {
 	// The live chain with the workload's token.
 	switch raw := r.opts.SubjectToken; {
 	case raw == "":
-		add(CheckRevokedWIFChain, Skip, "no subject token to try", "pass "+subjectTokenFlagHint)
+		// Teardown and setup take no subject token: the fix is verify's.
+		add(CheckRevokedWIFChain, Skip, "no subject token to try",
+			r.invocation().Fedctl("verify", true, "--revoked", "--subject-token-file", "FILE")+" (a JWT from the workload's IdP)")
 	default:
 		fed, err := r.c.ExchangeToken(ctx, w.Audience(proj.Number), raw)
 		var se *gcp.STSError
