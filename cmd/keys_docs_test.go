@@ -55,7 +55,7 @@ func TestKeysDocsWalkthrough(t *testing.T) {
 	if dry := outputs["keys prune --admin-key-file shared-key.json --dry-run"]; !strings.Contains(dry, "kept: the key of --admin-key-file") {
 		t.Errorf("dry run:\n%s", dry)
 	}
-	if dis := outputs["keys prune --disable-only --yes"]; !strings.Contains(dis, "A GATEWAY USES THIS KEY") || !strings.Contains(dis, "1 to change") {
+	if dis := outputs["keys prune --all --disable-only --yes"]; !strings.Contains(dis, "A GATEWAY USES THIS KEY") || !strings.Contains(dis, "1 to change") {
 		t.Errorf("disable:\n%s", dis)
 	}
 	// After enforce, setup cannot make a new admin key.

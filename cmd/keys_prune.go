@@ -20,7 +20,7 @@ type keysPruneOptions struct {
 	sas, keep            []string
 	disableOnly          bool
 	adminKeyFile         string
-	dryRun, yes          bool
+	dryRun, yes, all     bool
 	now                  func() time.Time
 }
 
@@ -36,7 +36,9 @@ disabled — then apply it after a confirmation, or at once with --yes.
 Criteria combine: --older-than keeps younger keys, --unused-for keeps keys
 the audit log shows in use within that time (and keys it cannot vouch for:
 a log that does not reach back that far proves nothing), --sa limits the
-run to some service accounts. Never touched: the keys named by --keep and
+run to some service accounts. Applying with none of the three needs --all:
+every user-managed key of the project, fedctl's or not, is then in the
+plan (--dry-run shows that plan without it). Never touched: the keys named by --keep and
 the key of --admin-key-file. A key a gateway uses (the fedctl admin SA's
 key, or one that minted tokens) is called out in the plan.`,
 		Example: `  fedctl keys prune --unused-for 30d
@@ -52,6 +54,7 @@ key, or one that minted tokens) is called out in the plan.`,
 	fl.BoolVar(&opts.disableOnly, "disable-only", false, "Disable the keys instead of deleting them (undo: gcloud iam service-accounts keys enable)")
 	fl.StringArrayVar(&opts.keep, "keep", nil, "Never touch this key `ID` (or its first 8+ hex digits; repeatable)")
 	fl.StringVar(&opts.adminKeyFile, "admin-key-file", "", "The gateway's admin key `FILE`: its key is never touched")
+	fl.BoolVar(&opts.all, "all", false, "With no --older-than, --unused-for or --sa: prune every user-managed key of the project")
 	fl.BoolVar(&opts.dryRun, "dry-run", false, "Show the plan and change nothing")
 	fl.BoolVarP(&opts.yes, "yes", "y", false, "Apply without asking (required when not on a terminal)")
 	return cmd
@@ -76,6 +79,13 @@ func runKeysPrune(ctx context.Context, f *cmdutil.Factory, opts *keysPruneOption
 	}
 	if po.UnusedFor, err = parseAge("--unused-for", opts.unusedFor); err != nil {
 		return err
+	}
+	// A bare `keys prune --yes` would delete every user-managed key in the
+	// project, service accounts fedctl has nothing to do with included:
+	// that takes a selector or a deliberate --all.
+	if !opts.dryRun && !opts.all && opts.olderThan == "" && opts.unusedFor == "" && len(opts.sas) == 0 {
+		return cmdutil.FlagErrorf("keys prune with no --older-than, --unused-for or --sa would %s every user-managed key in the project: name a selector, or pass --all (--dry-run shows that plan)",
+			map[bool]string{true: "disable", false: "delete"}[opts.disableOnly])
 	}
 	for _, id := range opts.keep {
 		if !keyIDPattern.MatchString(id) {

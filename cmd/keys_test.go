@@ -308,7 +308,7 @@ func TestKeysPruneKeepsKeepAndAdminKeyAndDisables(t *testing.T) {
 	if err := os.WriteFile(adminFile, k.currentFile, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := runFed(t, w.srv, "keys", "prune", "--disable-only", "--keep", k.oldKey[:10], "--admin-key-file", adminFile, "--yes")
+	r := runFed(t, w.srv, "keys", "prune", "--disable-only", "--keep", k.oldKey[:10], "--admin-key-file", adminFile, "--yes", "--all")
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -335,7 +335,7 @@ func TestKeysPruneKeepsKeepAndAdminKeyAndDisables(t *testing.T) {
 	}
 
 	// Deleting, still never the kept ones; a gateway's key is called out.
-	r = runFed(t, w.srv, "keys", "prune", "--admin-key-file", adminFile, "--keep", k.oldKey, "--yes")
+	r = runFed(t, w.srv, "keys", "prune", "--admin-key-file", adminFile, "--keep", k.oldKey, "--yes", "--all")
 	if r.code != 0 || len(w.userKeys(k.fed)) != 0 || len(w.userKeys(k.old)) != 1 || len(w.userKeys(k.current)) != 1 {
 		t.Errorf("exit %d\n%s", r.code, r.stdout)
 	}
@@ -432,5 +432,27 @@ func TestSetupEnforceNoKeys(t *testing.T) {
 	}
 	if r := runFed(t, srv, "plan", "--users", "alice@acme.com", "--enforce-no-keys", "--admin-key-file", "k.json"); r.code != 2 {
 		t.Errorf("plan --enforce-no-keys --admin-key-file: exit %d, want 2", r.code)
+	}
+}
+
+// A bare `keys prune --yes` would delete every user-managed key of the
+// project: it needs a selector or --all, before any API call.
+func TestKeysPruneNeedsSelectorOrAll(t *testing.T) {
+	srv := newFedServer(t)
+	if r := runFed(t, srv, "setup", "--yes", "--users", "alice@acme.com"); r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, args := range [][]string{{"--yes"}, {"--disable-only", "--yes"}, {"--keep", "1f3c5d7e9a0b", "--yes"}} {
+		srv.ResetStats()
+		r := runFed(t, srv, append([]string{"keys", "prune"}, args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, "--all") || srv.Stats().Total != 0 {
+			t.Errorf("%v: exit %d, %d requests\n%s", args, r.code, srv.Stats().Total, r.stderr)
+		}
+	}
+	if r := runFed(t, srv, "keys", "prune", "--dry-run"); r.code != 0 {
+		t.Errorf("--dry-run without a selector: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := runFed(t, srv, "keys", "prune", "--all", "--yes"); r.code != 0 {
+		t.Errorf("--all --yes: exit %d\n%s", r.code, r.stderr)
 	}
 }
