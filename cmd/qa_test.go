@@ -248,3 +248,31 @@ func TestQAConsentTimeoutFixKeepsConsent(t *testing.T) {
 		t.Errorf("exit %d, want 3 and a fix with --consent:\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// verify --user bob, when the federation already has alice: the setup fix
+// lists alice too, so pasting it does not offboard her (a setup's user
+// list is the federation's whole list, SPEC §7.1).
+func TestVerifyFixSetupKeepsTheFederationsUsers(t *testing.T) {
+	s := newSandboxCLI(t)
+	if r := s.run("", "--sandbox", "setup", "--yes", "--users", "alice@example.com", "--verifier", qaVerifier); r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s", r.code, r.stderr)
+	}
+	r := s.run("", "--sandbox", "verify", "--user", "bob@example.com")
+	if r.code != 3 {
+		t.Fatalf("verify: exit %d, want 3\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var fix string
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if i := strings.Index(line, "fedctl --sandbox setup"); i >= 0 {
+			fix = strings.TrimSpace(line[i:])
+		}
+	}
+	if !strings.Contains(fix, "bob@example.com") || !strings.Contains(fix, "alice@example.com") {
+		t.Fatalf("the setup fix must list bob and the federation's alice: %q\n%s", fix, r.stdout)
+	}
+	args := append(strings.Fields(strings.TrimPrefix(fix, "fedctl ")), "--output", "json", "--dry-run")
+	r = s.run("", args...)
+	if r.code != 0 || !strings.Contains(r.stdout, `"destroy": 0`) {
+		t.Errorf("pasting the fix plans a removal: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -2,9 +2,12 @@ package verify
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
+	"github.com/fedctl/fedctl/engine"
 	"github.com/fedctl/fedctl/gcp"
 )
 
@@ -38,6 +41,7 @@ type projectFacts struct {
 	listOnce sync.Once
 	accounts map[string]*gcp.ServiceAccount // by lowercase email
 	listErr  error
+	listed   atomic.Bool // the list was read: accounts may be used
 }
 
 func newProjectFacts(c *gcp.Client, project string) *projectFacts {
@@ -79,11 +83,30 @@ func (f *projectFacts) account(ctx context.Context, email string) (sa *gcp.Servi
 			f.accounts[strings.ToLower(sa.Email)] = sa
 			return nil
 		})
+		f.listed.Store(f.listErr == nil)
 	})
 	if f.listErr != nil {
 		return nil, false, f.listErr
 	}
 	return f.accounts[strings.ToLower(email)], true, nil
+}
+
+// federationUsers are the users whose enabled per-user SAs federation
+// name owns (their ownership mark, SPEC §7.1), from the SA list when some
+// row has read it already (nil otherwise). A fix that runs setup must list
+// them too: setup offboards an owned identity its user list leaves out.
+func (f *projectFacts) federationUsers(name string) []string {
+	if !f.listed.Load() {
+		return nil
+	}
+	var out []string
+	for _, sa := range f.accounts {
+		if m, ok := engine.ParseMark(sa.Description); ok && m.Federation == name && m.User != "" && !sa.Disabled {
+			out = append(out, m.User)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // projectHas reports whether the project policy grants role to member

@@ -53,8 +53,15 @@ func (r *runner) setupCommand(user string) string {
 	users := r.cfg.Users()
 	if len(users) == 0 {
 		// verify --user alice with no --users: setup needs a user list
-		// (an empty one is a usage error), and alice is the one to set up.
+		// (an empty one is a usage error), and alice is the one to set up,
+		// beside the users the federation already has (a setup listing
+		// alice alone would offboard them).
 		users = r.opts.Users
+		for _, u := range r.facts.federationUsers(r.cfg.FederationName()) {
+			if !containsFold(users, u) {
+				users = append(append([]string(nil), users...), u)
+			}
+		}
 	}
 	if user != "" && !containsFold(users, user) {
 		users = append(append([]string(nil), users...), user)
