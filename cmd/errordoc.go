@@ -31,8 +31,10 @@ type fixer interface{ Fix() string }
 // the fix for a failed Google call with the invocation's context.
 func fixOf(f *cmdutil.Factory, cmd *cobra.Command, err error) string {
 	var fx fixer
-	if errors.As(err, &fx) {
-		return fx.Fix()
+	if errors.As(err, &fx) && fx.Fix() != "" {
+		// Worded for the plain invocation: given this one's context.
+		project, _ := f.Project()
+		return invocationOf(cmd, f, project).Contextualize(fx.Fix(), fx.Fix())
 	}
 	var fe *cmdutil.FlagError
 	if errors.As(err, &fe) {

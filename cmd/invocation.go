@@ -1,9 +1,12 @@
 package cmd
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/engine"
 	"github.com/fedctl/fedctl/internal/fixhint"
 )
 
@@ -50,4 +53,19 @@ func invocationOf(cmd *cobra.Command, f *cmdutil.Factory, project string) fixhin
 // --sandbox (and nothing else: the hint names its own flags).
 func fedctlCommand(f *cmdutil.Factory, sub string, args ...string) string {
 	return fixhint.Invocation{Sandbox: f.Globals.Sandbox}.Fedctl(sub, false, args...)
+}
+
+// contextualizePlan gives the texts a plan prints (its notes, warnings and
+// preflight fixes) the invocation's context, as verify's fixes get it: on
+// the sandbox a fedctl command gets --sandbox and user:YOU is the
+// operator. A gcloud command stays as written: the plan's own setup is
+// not its fix.
+func contextualizePlan(p *engine.Plan, in fixhint.Invocation) {
+	p.RewriteHints(func(s string) string {
+		kept := s
+		if in.Verifier != "" {
+			kept = strings.ReplaceAll(s, "user:YOU", in.Verifier)
+		}
+		return in.Contextualize(s, kept)
+	})
 }

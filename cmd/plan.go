@@ -9,6 +9,7 @@ import (
 	"github.com/fedctl/fedctl/cmdutil"
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/engine"
+	"github.com/fedctl/fedctl/internal/fixhint"
 )
 
 type planOptions struct {
@@ -19,6 +20,8 @@ type planOptions struct {
 	// cfg is the federation the flags and --config describe (preflight
 	// passed): all runPlan needs besides the factory.
 	cfg *config.Config
+	// inv is how plan was run, for the fixes it prints.
+	inv fixhint.Invocation
 }
 
 func newPlanCmd(f *cmdutil.Factory) *cobra.Command { return newPlanCmdRun(f, nil) }
@@ -51,6 +54,7 @@ With --output json, the plan is one JSON document (format_version "1.0").`,
 				return err
 			}
 			opts.cfg = cfg
+			opts.inv = invocationOf(cmd, f, cfg.Project)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -81,6 +85,7 @@ func runPlanCmd(ctx context.Context, f *cmdutil.Factory, opts *planOptions) erro
 			return err
 		}
 	}
+	contextualizePlan(p, opts.inv)
 	if f.Output().IsJSON() {
 		err = engine.RenderJSON(f.IOStreams.Out, p)
 	} else {

@@ -188,6 +188,7 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 			return err
 		}
 	}
+	contextualizePlan(plan, opts.inv)
 	doc.Plan = plan.JSON()
 	if err := renderPlan(f, plan); err != nil {
 		return err

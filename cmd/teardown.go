@@ -125,6 +125,7 @@ func runTeardown(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, op
 	if err != nil {
 		return err
 	}
+	contextualizePlan(plan, opts.inv)
 	doc.Plan = plan.JSON()
 	if err := renderPlan(f, plan); err != nil {
 		return err

@@ -18,7 +18,7 @@ func TestSetupRefusesSAMadeForAnotherUser(t *testing.T) {
 	e.srv.ResetStats()
 	_, err := e.eng.PlanSetup(context.Background(), testConfig(t, "alice@example.com"))
 	var oe *OwnershipError
-	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "for alice@acme.com, not alice@example.com") || !strings.Contains(err.Error(), "--template") {
+	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "for alice@acme.com, not alice@example.com") || !strings.Contains(oe.Fix(), "--template") {
 		t.Fatalf("plan for alice@example.com: %v", err)
 	}
 	if w := e.srv.Stats().Writes; w != 0 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/gcp"
+	"github.com/fedctl/fedctl/internal/fixhint"
 )
 
 // Ownership (SPEC §7.1): what a federation owns is what carries its mark;
@@ -52,7 +53,15 @@ type Removal struct {
 // OwnershipError is setup's refusal to take over a resource another
 // federation owns, or an SA marked for another user. It is raised while
 // planning, before any write.
-type OwnershipError struct{ Problems []string }
+type OwnershipError struct {
+	Problems []string
+	// FixText is the fix, worded for the plain invocation (the command
+	// printing it adds its context: fixhint.Invocation.Contextualize).
+	FixText string
+}
+
+// Fix is the fix printed with the refusal.
+func (e *OwnershipError) Fix() string { return e.FixText }
 
 func (e *OwnershipError) Error() string {
 	if len(e.Problems) == 1 {
@@ -91,50 +100,75 @@ func ownerOf(name string, l *gcp.ServiceAccount, sa *ServiceAccountSpec) (o Owne
 	return Adopted, Mark{}, ""
 }
 
-// ownershipFix is the fix printed with a refusal.
-func ownershipFix(d *Desired) string {
-	fix := "use another federation's resources only through that federation: give this setup its own names (--template with a different prefix, --admin-sa, --target-sa, --pool), pass that federation's --name, or tear the other down first (fedctl teardown --name NAME)"
+// ownershipFix is the fix printed with a refusal; owners are the other
+// federations owning what was refused (none: another user's SA of this
+// federation, which only other names avoid).
+func ownershipFix(d *Desired, owners []string) string {
+	var fix string
 	if d.Mode == config.ModeImpersonation {
-		fix = "give this setup its own service accounts (--template with a different prefix such as \"acme-{user.email}@{project}.iam.gserviceaccount.com\", and --admin-sa), pass the owning federation's --name, or tear the other down first (fedctl teardown --name NAME)"
+		fix = "give this setup its own service accounts (--template with a different prefix such as \"acme-{user.email}@{project}.iam.gserviceaccount.com\", and --admin-sa)"
+	} else {
+		fix = "use another federation's resources only through that federation: give this setup its own names (--template with a different prefix, --admin-sa, --target-sa, --pool)"
 	}
-	return fix
+	if len(owners) == 0 {
+		return fix
+	}
+	var names, teardowns []string
+	for _, o := range owners {
+		names = append(names, "--name "+fixhint.Quote(o))
+		teardowns = append(teardowns, "fedctl teardown --name "+fixhint.Quote(o))
+	}
+	return fix + ", pass the owning federation's " + strings.Join(names, " or ") + ", or tear the other down first (" + strings.Join(teardowns, "; ") + ")"
+}
+
+// addOwner adds the federation name to owners once.
+func addOwner(owners []string, name string) []string {
+	if slices.Contains(owners, name) {
+		return owners
+	}
+	return append(owners, name)
 }
 
 // checkOwnership refuses, before any write, desired resources that exist
 // and belong to another federation or another user (SPEC §7.1).
 func checkOwnership(d *Desired, live *Live) error {
-	var problems []string
+	var problems, owners []string
 	for _, sa := range d.ServiceAccounts {
 		l := live.ServiceAccounts[lower(sa.Email)]
 		if l == nil {
 			continue
 		}
-		if o, _, why := ownerOf(d.Name, l, sa); o == Foreign {
+		if o, m, why := ownerOf(d.Name, l, sa); o == Foreign {
 			problems = append(problems, why)
+			if m.Federation != d.Name {
+				owners = addOwner(owners, m.Federation)
+			}
 		}
 	}
 	if d.WIF != nil {
 		if live.Pool != nil {
 			if m, ok := ParseMark(live.Pool.Description); ok && m.Federation != d.Name {
 				problems = append(problems, fmt.Sprintf("pool %s belongs to federation %q", d.WIF.PoolID, m.Federation))
+				owners = addOwner(owners, m.Federation)
 			}
 		}
 		if live.Provider != nil {
 			if m, ok := ParseMark(live.Provider.Description); ok && m.Federation != d.Name {
 				problems = append(problems, fmt.Sprintf("provider %s belongs to federation %q", d.WIF.ProviderID, m.Federation))
+				owners = addOwner(owners, m.Federation)
 			}
 		}
 	}
 	if d.Sink != nil && live.Sink != nil {
 		if m, ok := ParseMark(live.Sink.Description); ok && m.Federation != d.Name {
 			problems = append(problems, fmt.Sprintf("log sink %s belongs to federation %q", d.Sink.Name, m.Federation))
+			owners = addOwner(owners, m.Federation)
 		}
 	}
 	if len(problems) == 0 {
 		return nil
 	}
-	problems[len(problems)-1] += "\n    fix: " + ownershipFix(d)
-	return &OwnershipError{Problems: problems}
+	return &OwnershipError{Problems: problems, FixText: ownershipFix(d, owners)}
 }
 
 // ownedStrays lists the per-user SAs federation d.Name owns that the

@@ -86,6 +86,22 @@ type Plan struct {
 	live    *Live
 }
 
+// RewriteHints passes every text the plan prints for the operator to act
+// on (warnings, notes, preflight fixes) through fn: the command printing
+// the plan gives them its invocation's context (fixhint.Invocation), which
+// the engine does not know.
+func (p *Plan) RewriteHints(fn func(string) string) {
+	for i := range p.Warnings {
+		p.Warnings[i] = fn(p.Warnings[i])
+	}
+	for i := range p.Info {
+		p.Info[i] = fn(p.Info[i])
+	}
+	for i := range p.Preflight {
+		p.Preflight[i].Fix = fn(p.Preflight[i].Fix)
+	}
+}
+
 // Desired is the desired state the plan was computed from.
 func (p *Plan) Desired() *Desired { return p.desired }
 

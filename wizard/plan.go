@@ -287,6 +287,9 @@ func (p *planScreen) view() string {
 		for _, pr := range notOurs.Problems {
 			b.WriteString(para(st.Error, "  ", pr, p.width))
 		}
+		if fix := notOurs.Fix(); fix != "" {
+			b.WriteString(para(st.Error, "  ", "fix: "+p.s.inv.Contextualize(fix, fix), p.width))
+		}
 		b.WriteString("  " + st.Muted.Render("esc goes back to change the answers") + "\n")
 		return b.String()
 	case p.err != nil:

@@ -145,11 +145,13 @@ func (in Invocation) Contextualize(fix, setup string) string {
 	}
 	fix = strings.ReplaceAll(fix, " --project "+SandboxProject, "")
 	fix = strings.ReplaceAll(fix, " --project="+SandboxProject, "")
-	return sandboxFedctl.ReplaceAllString(fix, "${1}fedctl --sandbox ")
+	return sandboxFedctl.ReplaceAllString(fix, "${1}fedctl --sandbox ${2}")
 }
 
-// sandboxFedctl finds a fedctl command not yet given --sandbox.
-var sandboxFedctl = lazyregexp.New(`(^|[\s(:;&|])fedctl (?:--sandbox )?`)
+// sandboxFedctl finds a fedctl command not yet given --sandbox: fedctl
+// followed by a command or a flag (quoted in backticks in prose, too), not
+// the word in a sentence ("so fedctl leaves it").
+var sandboxFedctl = lazyregexp.New("(^|[\\s(:;&|`])fedctl (?:--sandbox )?((?:setup|plan|teardown|verify|token|audit|keys|sandbox|version)\\b|--)")
 
 // Quote quotes s for POSIX shells when it needs it.
 func Quote(s string) string {

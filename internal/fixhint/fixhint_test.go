@@ -29,6 +29,7 @@ func TestContextualizeOnTheSandbox(t *testing.T) {
 		"fedctl audit enable --project demo-project":                                                              "fedctl --sandbox audit enable",
 		"wait a few minutes, then: fedctl verify --user a@b.com":                                                  "wait a few minutes, then: fedctl --sandbox verify --user a@b.com",
 		"fedctl --sandbox setup": "fedctl --sandbox setup",
+		"oauth marks nothing, so fedctl leaves it: offboard with `fedctl teardown --mode oauth --user a@b.com`.": "oauth marks nothing, so fedctl leaves it: offboard with `fedctl --sandbox teardown --mode oauth --user a@b.com`.",
 	} {
 		if got := in.Contextualize(fix, setup); got != want {
 			t.Errorf("%s:\n got  %s\n want %s", fix, got, want)
