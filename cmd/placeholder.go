@@ -18,7 +18,9 @@ func notBuilt(cmd *cobra.Command, _ []string) error {
 
 // groupRunE makes a command that only holds subcommands show its help when
 // run bare, and reject an unknown subcommand as a usage error (cobra itself
-// would print help and exit 0 for `fedctl audit bogus`).
+// would print help and exit 0 for `fedctl audit bogus`). With --output json
+// run bare is a usage error too: a script gets the one JSON error
+// document, not help text on stdout with exit 0.
 func groupRunE(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
 		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
@@ -29,6 +31,15 @@ func groupRunE(cmd *cobra.Command, args []string) error {
 			msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
 		}
 		return cmdutil.FlagErrorf("%s", msg)
+	}
+	if o := cmd.Flag("output"); o != nil && o.Value.String() == string(cmdutil.OutputJSON) {
+		var subs []string
+		for _, c := range cmd.Commands() {
+			if c.IsAvailableCommand() && c.Name() != "help" && c.Name() != "completion" {
+				subs = append(subs, c.Name())
+			}
+		}
+		return cmdutil.FlagErrorf("%s needs a subcommand (one of: %s); --output json prints no help", cmd.CommandPath(), strings.Join(subs, ", "))
 	}
 	return cmd.Help()
 }

@@ -37,6 +37,8 @@ through whom.`,
 		// the full usage text.
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// Bare: help, or with --output json a usage error (groupRunE).
+		RunE: groupRunE,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if f.Globals.NoColor {
 				ios.SetColorEnabled(false)
