@@ -202,3 +202,17 @@ func hasRow(rep *Report, name string) bool {
 	}
 	return false
 }
+
+// oauth mode mints no service-account tokens: no Data Access row warns
+// that iam's ADMIN_READ logs are off; BigQuery's row says what it proves
+// there (each query attributed to the user's own account).
+func TestOAuthDataAccessLogRows(t *testing.T) {
+	w, _ := oauthWorld(t, emulator.OAuthClientSpec{})
+	rep := w.run(w.opts("alice@acme.com"))
+	for _, c := range rep.Checks {
+		if c.Name == CheckDataAccessLogs && (c.Subject == "iam.googleapis.com" || strings.Contains(c.Seen, "mint")) {
+			t.Errorf("oauth mode has an iam mint row: %+v", c)
+		}
+	}
+	wantRow(t, rep, CheckDataAccessLogs, "bigquery.googleapis.com", Pass, "attribute", "user")
+}
