@@ -1,9 +1,12 @@
 package cmd
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -90,7 +93,62 @@ func wifPreflight(f *cmdutil.Factory, cfg *config.Config, ff *fedFlags) error {
 	if ff.workflow != "" && cfg.WIF.Provider.IssuerURI != wif.GitHubIssuerURI {
 		return cmdutil.FlagErrorf("--workflow writes a GitHub Actions workflow: the provider's issuer must be GitHub's (%s); use --preset github", wif.GitHubIssuerURI)
 	}
+	if err := ff.checkWorkflowFile(cfg); err != nil {
+		return err
+	}
 	return ff.checkCredConfig(f)
+}
+
+// providerNumber is the project number in a provider's resource name.
+var providerNumber = regexp.MustCompile(`projects/[0-9]+/locations/global/workloadIdentityPools/`)
+
+// checkWorkflowFile refuses, before any API call, a --workflow file that
+// exists unless it is the workflow setup would write (a re-run): a file of
+// the operator's own is never overwritten. The provider's name holds the
+// project number, not read yet: both sides are compared with it masked
+// (writeWorkflow compares again, exactly, before writing).
+func (ff *fedFlags) checkWorkflowFile(cfg *config.Config) error {
+	if ff.workflow == "" {
+		return nil
+	}
+	old, err := os.ReadFile(ff.workflow)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return cmdutil.FlagErrorf("--workflow %s: %v", ff.workflow, err)
+	}
+	mask := func(b []byte) []byte {
+		return providerNumber.ReplaceAll(b, []byte("projects/N/locations/global/workloadIdentityPools/"))
+	}
+	want := wif.GitHubWorkflow(cfg.WIF.ProviderName("N"), cfg.WIF.TargetEmail(cfg.Project), cfg.Project)
+	if !bytes.Equal(mask(old), mask(want)) {
+		return workflowExistsError(ff.workflow)
+	}
+	return nil
+}
+
+func workflowExistsError(path string) error {
+	return cmdutil.FlagErrorf("--workflow %s: the file exists and is not the workflow fedctl would write; fedctl does not overwrite it: move it away or name another file", path)
+}
+
+// writeWorkflow writes the --workflow file, unless a different file is
+// there (checkWorkflowFile refused it up front, with the project number
+// masked; this compares exactly).
+func writeWorkflow(path string, b []byte) error {
+	old, err := os.ReadFile(path)
+	switch {
+	case err == nil && bytes.Equal(old, b):
+		return nil
+	case err == nil:
+		return workflowExistsError(path)
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("--workflow: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("--workflow: %w", err)
+	}
+	return nil
 }
 
 // writeCredConfig writes --cred-config for a wif setup: an external_account
@@ -107,8 +165,8 @@ func writeCredConfig(client *gcp.Client, out *engine.WIFOutputs, ff *fedFlags) e
 		if !out.GitHub {
 			return fmt.Errorf("--workflow: the provider's issuer is not GitHub Actions' (%s); use --preset github", wif.GitHubIssuerURI)
 		}
-		if err := os.WriteFile(ff.workflow, wif.GitHubWorkflow(out.Provider, out.ServiceAccount, out.Project), 0o644); err != nil {
-			return fmt.Errorf("--workflow: %w", err)
+		if err := writeWorkflow(ff.workflow, wif.GitHubWorkflow(out.Provider, out.ServiceAccount, out.Project)); err != nil {
+			return err
 		}
 		out.WorkflowFile = ff.workflow
 	}
