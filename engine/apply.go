@@ -178,13 +178,27 @@ func addresses(cs []*Change) []string {
 	return out
 }
 
-func (e *Engine) createSAStep(c *Change, project string, sa *ServiceAccountSpec) step {
+func (e *Engine) createSAStep(c *Change, d *Desired, sa *ServiceAccountSpec) step {
 	return step{name: "create " + c.Address, changes: []*Change{c}, run: func(ctx context.Context) error {
-		_, err := e.c.CreateServiceAccount(ctx, project, sa.AccountID, sa.DisplayName, sa.Description)
-		if gcp.IsAlreadyExists(err) {
-			return nil // created by an interrupted run, or unlisted: adopt it
+		_, err := e.c.CreateServiceAccount(ctx, d.Project, sa.AccountID, sa.DisplayName, sa.Description)
+		if !gcp.IsAlreadyExists(err) {
+			return err
 		}
-		return err
+		// Created by an interrupted run, or unlisted (the plan could not
+		// list accounts: the IAM API was off): adopt it only when the
+		// plan would have, never another federation's or user's SA.
+		l, gerr := e.c.GetServiceAccount(ctx, sa.Email)
+		if gerr != nil {
+			return fmt.Errorf("%s already exists and could not be read to check who owns it: %w", sa.Email, gerr)
+		}
+		if o, m, why := ownerOf(d.Name, l, sa); o == Foreign {
+			var owners []string
+			if m.Federation != d.Name {
+				owners = []string{m.Federation}
+			}
+			return &OwnershipError{Problems: []string{why}, FixText: ownershipFix(d, owners)}
+		}
+		return nil
 	}}
 }
 

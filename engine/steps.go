@@ -250,7 +250,7 @@ func (e *Engine) steps(p *Plan, run *applyRun) []step {
 				s.needs, s.provides = []fact{apiFact(iamAPI)}, []fact{saFact(sa.Email)}
 				accounts = append(accounts, s)
 			default:
-				s := e.createSAStep(c, d.Project, sa)
+				s := e.createSAStep(c, d, sa)
 				s.needs, s.provides = []fact{apiFact(iamAPI)}, []fact{saFact(sa.Email)}
 				accounts = append(accounts, s)
 			}
