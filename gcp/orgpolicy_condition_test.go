@@ -1,7 +1,15 @@
 package gcp_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/fedctl/fedctl/emulator"
 	"github.com/fedctl/fedctl/gcp"
@@ -92,4 +100,73 @@ func TestSetBooleanPolicyKeepsConditionsAndDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("stop enforcing", false)
+}
+
+// SetBooleanPolicy's patch carries the read etag: a conditional rule
+// another writer adds between fedctl's read and its write makes the patch
+// fail with 409 ABORTED, and the redone cycle keeps that rule.
+func TestSetBooleanPolicyRetriesOnConflict(t *testing.T) {
+	name := "projects/" + project + "/policies/" + gcp.ConstraintDisableKeyCreation
+	var (
+		mu      sync.Mutex
+		armed   bool
+		patches []string
+		other   *orgpolicy.Service
+	)
+	ts := emulator.NewTestServerWrapped(t, emulator.Options{}, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPatch && strings.HasSuffix(r.URL.Path, "/policies/"+gcp.ConstraintDisableKeyCreation) {
+				body, _ := io.ReadAll(r.Body)
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				var in struct{ Etag string }
+				_ = json.Unmarshal(body, &in)
+				mu.Lock()
+				patches = append(patches, in.Etag)
+				first := armed
+				armed = false
+				mu.Unlock()
+				if first {
+					_, err := other.Projects.Policies.Patch(name, &orgpolicy.GoogleCloudOrgpolicyV2Policy{Name: name,
+						Spec: &orgpolicy.GoogleCloudOrgpolicyV2PolicySpec{Rules: []*orgpolicy.GoogleCloudOrgpolicyV2PolicySpecPolicyRule{
+							{Enforce: true, Condition: &orgpolicy.GoogleTypeExpr{Expression: "resource.matchTag('123/env', 'prod')"}},
+							{Enforce: false, ForceSendFields: []string{"Enforce"}},
+						}}}).Context(r.Context()).Do()
+					if err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	ctx := context.Background()
+	var err error
+	other, err = orgpolicy.NewService(ctx, option.WithEndpoint(ts.Endpoint+"orgpolicy/"),
+		option.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: ts.Token})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := gcp.New(ctx, gcp.Config{Endpoint: ts.Endpoint, AccessToken: ts.Token,
+		Retry: gcp.RetryPolicy{Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetBooleanPolicy(ctx, project, gcp.ConstraintDisableKeyCreation, false); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	armed = true
+	mu.Unlock()
+	if err := c.SetBooleanPolicy(ctx, project, gcp.ConstraintDisableKeyCreation, true); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(patches) != 3 || patches[0] == "" || patches[2] == "" || patches[2] == patches[0] {
+		t.Fatalf("patch etags = %q; want fedctl's with the read etag, the other writer's, fedctl's redone with a fresh one", patches)
+	}
+	p, err := c.GetOrgPolicy(ctx, project, gcp.ConstraintDisableKeyCreation)
+	if err != nil || !p.Enforced() || len(p.Rules) != 2 {
+		t.Fatalf("policy = %+v, %v; want the other writer's conditional rule and fedctl's enforce", p, err)
+	}
 }
