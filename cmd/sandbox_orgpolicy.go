@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -93,10 +94,20 @@ func newSandboxOrgPolicyListCmd(f *cmdutil.Factory) *cobra.Command {
 	return cmd
 }
 
+// sandboxConstraints are the constraints the sandbox enforces (SPEC §7.3);
+// `set` takes only these, so a typo is not mistaken for a list constraint.
+var sandboxConstraints = []string{
+	emulator.ConstraintDisableKeyCreation, emulator.ConstraintManagedDisableKeyCreation,
+	emulator.ConstraintAllowedPolicyMemberDomain, emulator.ConstraintWIFPoolProviders, emulator.ConstraintLifetimeExtension,
+}
+
 // orgPolicyRules turns the flags into rules; bad combinations are usage errors.
 func orgPolicyRules(opts *SandboxOrgPolicyOptions) ([]emulator.OrgPolicyRule, error) {
 	c := strings.TrimPrefix(opts.Constraint, "constraints/")
 	boolean := c == emulator.ConstraintDisableKeyCreation || c == emulator.ConstraintManagedDisableKeyCreation
+	if !slices.Contains(sandboxConstraints, c) {
+		return nil, cmdutil.FlagErrorf("unknown constraint %s: the sandbox enforces %s", c, strings.Join(sandboxConstraints, ", "))
+	}
 	list := opts.AllowAll || opts.DenyAll || len(opts.Allow) > 0 || len(opts.Deny) > 0
 	switch {
 	case boolean && list:

@@ -74,6 +74,12 @@ func TestSandboxOrgPolicySet(t *testing.T) {
 			t.Errorf("%v: exit %d, want usage error", args, r.code)
 		}
 	}
+	// An unknown constraint is a usage error naming the known ones, not "a list constraint".
+	if r := runCLI(t, "sandbox", "org-policy", "set", "iam.bogus", "--enforce", "--state", state); r.code != cmdutil.ExitUsage ||
+		strings.Contains(r.stderr, "list constraint") || !strings.Contains(r.stderr, "iam.bogus") ||
+		!strings.Contains(r.stderr, gcp.ConstraintDisableKeyCreation) || !strings.Contains(r.stderr, gcp.ConstraintLifetimeExtension) {
+		t.Errorf("set iam.bogus --enforce: exit %d, stderr %q; want a usage error naming the known constraints", r.code, r.stderr)
+	}
 	if r := runCLI(t, "sandbox", "org-policy", "clear", "iam.allowedPolicyMemberDomains", "--state", state); r.code != 0 {
 		t.Fatalf("clear: exit %d", r.code)
 	}

@@ -44,12 +44,28 @@ type OrgPolicyRule struct {
 	DenyAll       bool     `json:"denyAll,omitempty"`
 	AllowedValues []string `json:"allowedValues,omitempty"`
 	DeniedValues  []string `json:"deniedValues,omitempty"`
+	// Condition limits the rule to the resources it matches (Org Policy v2
+	// PolicySpec.PolicyRule.condition, a google.type.Expr on tags). The
+	// sandbox has no tags: it stores and returns conditions but a
+	// conditional rule never applies to its resources.
+	Condition *OrgPolicyCondition `json:"condition,omitempty"`
+}
+
+// OrgPolicyCondition is google.type.Expr.
+type OrgPolicyCondition struct {
+	Expression  string `json:"expression,omitempty"`
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	Location    string `json:"location,omitempty"`
 }
 
 type orgPolicyStored struct {
-	Rules      []OrgPolicyRule `json:"rules"`
-	Etag       string          `json:"etag"`
-	UpdateTime time.Time       `json:"updateTime"`
+	Rules []OrgPolicyRule `json:"rules"`
+	// DryRunSpec is the policy's audit-only spec, stored and returned as
+	// sent, never enforced (Policy.dryRunSpec).
+	DryRunSpec *orgpolicy.GoogleCloudOrgpolicyV2PolicySpec `json:"dryRunSpec,omitempty"`
+	Etag       string                                      `json:"etag"`
+	UpdateTime time.Time                                   `json:"updateTime"`
 }
 
 // orgPolicies: project ID → constraint → policy.
@@ -66,6 +82,10 @@ func loadOrgPolicies(st *State) orgPolicies {
 // SetOrgPolicy sets (rules non-empty) or clears (rules empty) the policy of
 // constraint on project in st: the `fedctl sandbox org-policy` way.
 func SetOrgPolicy(st *State, project, constraint string, rules []OrgPolicyRule, now time.Time) error {
+	return setOrgPolicy(st, project, constraint, rules, nil, now)
+}
+
+func setOrgPolicy(st *State, project, constraint string, rules []OrgPolicyRule, dryRun *orgpolicy.GoogleCloudOrgpolicyV2PolicySpec, now time.Time) error {
 	p := st.ProjectByIDOrNumber(project)
 	if p == nil {
 		return fmt.Errorf("no project %s in the sandbox", project)
@@ -78,7 +98,7 @@ func SetOrgPolicy(st *State, project, constraint string, rules []OrgPolicyRule, 
 		if ops[p.ID] == nil {
 			ops[p.ID] = map[string]*orgPolicyStored{}
 		}
-		ops[p.ID][constraint] = &orgPolicyStored{Rules: rules, Etag: newEtag(), UpdateTime: now}
+		ops[p.ID][constraint] = &orgPolicyStored{Rules: rules, DryRunSpec: dryRun, Etag: newEtag(), UpdateTime: now}
 	}
 	return st.PutExt(orgPolicyFeature, ops)
 }
@@ -153,9 +173,12 @@ func orgPolicyWire(p *Project, constraint string, sp *orgPolicyStored) *orgpolic
 		if len(r.AllowedValues) > 0 || len(r.DeniedValues) > 0 {
 			wr.Values = &orgpolicy.GoogleCloudOrgpolicyV2PolicySpecPolicyRuleStringValues{AllowedValues: r.AllowedValues, DeniedValues: r.DeniedValues}
 		}
+		if e := r.Condition; e != nil {
+			wr.Condition = &orgpolicy.GoogleTypeExpr{Expression: e.Expression, Title: e.Title, Description: e.Description, Location: e.Location}
+		}
 		spec.Rules = append(spec.Rules, wr)
 	}
-	return &orgpolicy.GoogleCloudOrgpolicyV2Policy{Name: orgPolicyName(p, constraint), Spec: spec, Etag: sp.Etag}
+	return &orgpolicy.GoogleCloudOrgpolicyV2Policy{Name: orgPolicyName(p, constraint), Spec: spec, DryRunSpec: sp.DryRunSpec, Etag: sp.Etag}
 }
 
 // defaultOrgPolicy is a constraint's default when no policy is set: boolean
@@ -191,10 +214,11 @@ func effectiveOrgPolicy(st *State, p *Project, constraint string) *orgPolicyStor
 	return defaultOrgPolicy(constraint)
 }
 
-// enforced reports whether a boolean constraint is enforced.
+// enforced reports whether a boolean constraint is enforced (conditional
+// rules never match the sandbox's untagged resources).
 func (sp *orgPolicyStored) enforced() bool {
 	for _, r := range sp.Rules {
-		if r.Enforce != nil && *r.Enforce {
+		if r.Enforce != nil && *r.Enforce && r.Condition == nil {
 			return true
 		}
 	}
@@ -206,11 +230,14 @@ func (sp *orgPolicyStored) enforced() bool {
 func (sp *orgPolicyStored) allows(value string) bool {
 	anyAllowed := false
 	for _, r := range sp.Rules {
-		if slices.Contains(r.DeniedValues, value) || r.DenyAll {
+		if r.Condition == nil && (slices.Contains(r.DeniedValues, value) || r.DenyAll) {
 			return false
 		}
 	}
 	for _, r := range sp.Rules {
+		if r.Condition != nil {
+			continue
+		}
 		if r.AllowAll || slices.Contains(r.AllowedValues, value) {
 			return true
 		}
@@ -264,12 +291,28 @@ func orgPolicyList(c *call) (any, error) {
 	return out, nil
 }
 
-// decodeOrgPolicy reads a Policy body into rules and the constraint its name names.
-func decodeOrgPolicy(c *call, p *Project) (string, []OrgPolicyRule, string, error) {
+// orgPolicyBody is a decoded create/patch body.
+type orgPolicyBody struct {
+	constraint string
+	rules      []OrgPolicyRule
+	dryRun     *orgpolicy.GoogleCloudOrgpolicyV2PolicySpec
+	etag       string
+}
+
+func decodeOrgPolicy(c *call, p *Project) (*orgPolicyBody, error) {
 	var in orgpolicy.GoogleCloudOrgpolicyV2Policy
 	if err := c.decode(&in); err != nil {
-		return "", nil, "", err
+		return nil, err
 	}
+	constraint, rules, etag, err := orgPolicyRulesOf(&in, p)
+	if err != nil {
+		return nil, err
+	}
+	return &orgPolicyBody{constraint: constraint, rules: rules, dryRun: in.DryRunSpec, etag: etag}, nil
+}
+
+// orgPolicyRulesOf reads a Policy body into rules and the constraint its name names.
+func orgPolicyRulesOf(in *orgpolicy.GoogleCloudOrgpolicyV2Policy, p *Project) (string, []OrgPolicyRule, string, error) {
 	i := strings.LastIndex(in.Name, "/policies/")
 	if i < 0 || in.Name[i+len("/policies/"):] == "" {
 		return "", nil, "", errInvalid("Policy name must be of the form projects/{project}/policies/{constraint}.")
@@ -298,6 +341,9 @@ func decodeOrgPolicy(c *call, p *Project) (string, []OrgPolicyRule, string, erro
 			if r.Values != nil {
 				or.AllowedValues, or.DeniedValues = r.Values.AllowedValues, r.Values.DeniedValues
 			}
+			if e := r.Condition; e != nil {
+				or.Condition = &OrgPolicyCondition{Expression: e.Expression, Title: e.Title, Description: e.Description, Location: e.Location}
+			}
 			rules = append(rules, or)
 		}
 	}
@@ -312,14 +358,15 @@ func orgPolicyCreate(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	constraint, rules, _, err := decodeOrgPolicy(c, p)
+	b, err := decodeOrgPolicy(c, p)
 	if err != nil {
 		return nil, err
 	}
+	constraint := b.constraint
 	if loadOrgPolicies(c.st)[p.ID][constraint] != nil {
 		return nil, errAlreadyExists(fmt.Sprintf("Policy already exists on '%s'.", orgPolicyName(p, constraint)))
 	}
-	if err := SetOrgPolicy(c.st, p.ID, constraint, rules, c.now); err != nil {
+	if err := setOrgPolicy(c.st, p.ID, constraint, b.rules, b.dryRun, c.now); err != nil {
 		return nil, err
 	}
 	return orgPolicyWire(p, constraint, loadOrgPolicies(c.st)[p.ID][constraint]), nil
@@ -330,10 +377,11 @@ func orgPolicyPatch(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	constraint, rules, etag, err := decodeOrgPolicy(c, p)
+	b, err := decodeOrgPolicy(c, p)
 	if err != nil {
 		return nil, err
 	}
+	constraint, etag := b.constraint, b.etag
 	if constraint != c.args[1] {
 		return nil, errInvalid("The policy name in the body does not match the URL.")
 	}
@@ -344,7 +392,7 @@ func orgPolicyPatch(c *call) (any, error) {
 	if etag != "" && etag != cur.Etag {
 		return nil, &apiError{HTTP: 409, Status: "ABORTED", Message: "The etag of the policy does not match the current etag."}
 	}
-	if err := SetOrgPolicy(c.st, p.ID, constraint, rules, c.now); err != nil {
+	if err := setOrgPolicy(c.st, p.ID, constraint, b.rules, b.dryRun, c.now); err != nil {
 		return nil, err
 	}
 	return orgPolicyWire(p, constraint, loadOrgPolicies(c.st)[p.ID][constraint]), nil

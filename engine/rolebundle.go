@@ -227,7 +227,16 @@ func (e *Engine) bundleStep(c *Change, d *Desired, live *gcp.Role) step {
 				return err
 			}
 		}
-		_, err := e.c.UpdateCustomRole(ctx, want)
+		// Read-modify-write with the role's etag, redone on a conflict, so
+		// that an edit landing meanwhile is seen rather than overwritten;
+		// a role that changed hands meanwhile is left alone (SPEC §7.1).
+		_, err := e.c.ModifyCustomRole(ctx, b.Name, func(r *gcp.Role) error {
+			if m, ok := ParseMark(r.Description); !ok || m.Federation != d.Name {
+				return &OwnershipError{Problems: []string{fmt.Sprintf("custom role %s is no longer federation %q's: left alone", b.Name, d.Name)}}
+			}
+			r.Title, r.Description, r.Permissions = want.Title, want.Description, want.Permissions
+			return nil
+		})
 		return err
 	}}
 }

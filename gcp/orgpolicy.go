@@ -38,6 +38,16 @@ type OrgPolicyRule struct {
 	DenyAll  bool     // list constraints
 	Allowed  []string // list constraints: allowedValues
 	Denied   []string // list constraints: deniedValues
+	// Condition, when set, limits the rule to resources it matches (a CEL
+	// expression on tags): Org Policy v2 PolicySpec.PolicyRule.condition,
+	// a google.type.Expr (cloud.google.com/resource-manager/docs/
+	// organization-policy/reference/rest/v2/organizations.policies).
+	Condition *OrgPolicyCondition
+}
+
+// OrgPolicyCondition is a rule's google.type.Expr.
+type OrgPolicyCondition struct {
+	Expression, Title, Description, Location string
 }
 
 // OrgPolicy is a constraint's policy on a project, as Google evaluates it.
@@ -47,13 +57,15 @@ type OrgPolicy struct {
 	Etag       string // of the project's own policy (GetOrgPolicy only)
 }
 
-// Enforced reports whether a boolean constraint is enforced.
+// Enforced reports whether a boolean constraint is enforced
+// unconditionally: a rule that enforces only under a condition does not
+// count (it may not hold for the resources fedctl writes).
 func (p *OrgPolicy) Enforced() bool {
 	if p == nil {
 		return false
 	}
 	for _, r := range p.Rules {
-		if r.Enforce {
+		if r.Enforce && r.Condition == nil {
 			return true
 		}
 	}
@@ -125,6 +137,9 @@ func orgPolicyFromWire(constraint string, w *orgpolicy.GoogleCloudOrgpolicyV2Pol
 		if r.Values != nil {
 			or.Allowed, or.Denied = r.Values.AllowedValues, r.Values.DeniedValues
 		}
+		if e := r.Condition; e != nil {
+			or.Condition = &OrgPolicyCondition{Expression: e.Expression, Title: e.Title, Description: e.Description, Location: e.Location}
+		}
 		out.Rules = append(out.Rules, or)
 	}
 	return out
@@ -139,6 +154,9 @@ func orgPolicyToWire(project string, p *OrgPolicy) *orgpolicy.GoogleCloudOrgpoli
 		}
 		if len(r.Allowed) > 0 || len(r.Denied) > 0 {
 			wr.Values = &orgpolicy.GoogleCloudOrgpolicyV2PolicySpecPolicyRuleStringValues{AllowedValues: r.Allowed, DeniedValues: r.Denied}
+		}
+		if e := r.Condition; e != nil {
+			wr.Condition = &orgpolicy.GoogleTypeExpr{Expression: e.Expression, Title: e.Title, Description: e.Description, Location: e.Location}
 		}
 		spec.Rules = append(spec.Rules, wr)
 	}
@@ -181,35 +199,60 @@ func (c *Client) GetOrgPolicy(ctx context.Context, project, constraint string) (
 	return orgPolicyFromWire(constraint, w), nil
 }
 
-// SetOrgPolicy creates the project's policy p.Constraint, or patches it
-// when one exists (projects.policies.create / patch; needs
-// orgpolicy.policies.create / update, roles/orgpolicy.policyAdmin).
+// SetOrgPolicy creates the project's policy p.Constraint, or patches its
+// spec when one exists (projects.policies.create / patch; needs
+// orgpolicy.policies.create / update, roles/orgpolicy.policyAdmin). The
+// rules given replace the spec's rules (conditional ones included, so pass
+// those to keep); the dry-run spec is kept. The patch carries the read
+// etag and is redone from a fresh read on a conflict.
 func (c *Client) SetOrgPolicy(ctx context.Context, project string, p *OrgPolicy) error {
+	return c.modifyOrgPolicy(ctx, project, p.Constraint, func([]OrgPolicyRule) []OrgPolicyRule { return p.Rules })
+}
+
+// SetBooleanPolicy enforces (or stops enforcing) a boolean constraint on
+// project: it sets the unconditional rule of the project's policy and
+// keeps its conditional rules and dry-run spec.
+func (c *Client) SetBooleanPolicy(ctx context.Context, project, constraint string, enforce bool) error {
+	return c.modifyOrgPolicy(ctx, project, constraint, func(cur []OrgPolicyRule) []OrgPolicyRule {
+		var rules []OrgPolicyRule
+		for _, r := range cur {
+			if r.Condition != nil {
+				rules = append(rules, r)
+			}
+		}
+		return append(rules, OrgPolicyRule{Enforce: enforce})
+	})
+}
+
+// modifyOrgPolicy is an etag-safe read-modify-write of the project's own
+// policy on constraint: rules maps its current rules (none when unset) to
+// the new ones; the rest of the policy (dryRunSpec) is sent back as read.
+func (c *Client) modifyOrgPolicy(ctx context.Context, project, constraint string, rules func([]OrgPolicyRule) []OrgPolicyRule) error {
 	svc, err := c.orgPolicyService(ctx)
 	if err != nil {
 		return err
 	}
-	cur, err := c.GetOrgPolicy(ctx, project, p.Constraint)
-	if err != nil {
+	constraint = strings.TrimPrefix(constraint, "constraints/")
+	name := orgPolicyName(project, constraint)
+	err = Do(ctx, c.retry, isPolicyConflict, func() error {
+		cur, err := svc.Projects.Policies.Get(name).Context(ctx).Do()
+		if err != nil && !IsNotFound(err) {
+			return err
+		}
+		if cur == nil || IsNotFound(err) {
+			w := orgPolicyToWire(project, &OrgPolicy{Constraint: constraint, Rules: rules(nil)})
+			_, err = svc.Projects.Policies.Create("projects/"+project, w).Context(ctx).Do()
+			return err
+		}
+		w := orgPolicyToWire(project, &OrgPolicy{Constraint: constraint, Rules: rules(orgPolicyFromWire(constraint, cur).Rules)})
+		w.Name, w.Etag, w.DryRunSpec = cur.Name, cur.Etag, cur.DryRunSpec
+		_, err = svc.Projects.Policies.Patch(name, w).Context(ctx).Do()
 		return err
-	}
-	w := orgPolicyToWire(project, p)
-	if cur == nil {
-		_, err = svc.Projects.Policies.Create("projects/"+project, w).Context(ctx).Do()
-	} else {
-		w.Etag = cur.Etag
-		_, err = svc.Projects.Policies.Patch(w.Name, w).Context(ctx).Do()
-	}
+	})
 	if err != nil {
-		return fmt.Errorf("setting the org policy %s on %s: %w", p.Constraint, project, Classify(err))
+		return fmt.Errorf("setting the org policy %s on %s: %w", constraint, project, Classify(err))
 	}
 	return nil
-}
-
-// SetBooleanPolicy enforces (or stops enforcing) a boolean constraint on
-// project with a project-level policy.
-func (c *Client) SetBooleanPolicy(ctx context.Context, project, constraint string, enforce bool) error {
-	return c.SetOrgPolicy(ctx, project, &OrgPolicy{Constraint: strings.TrimPrefix(constraint, "constraints/"), Rules: []OrgPolicyRule{{Enforce: enforce}}})
 }
 
 // DeleteOrgPolicy removes the project's own policy for constraint (the

@@ -2,7 +2,9 @@ package gcp
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	cloudresourcemanager "google.golang.org/api/cloudresourcemanager/v1"
@@ -74,6 +76,37 @@ func (c *Client) UpdateCustomRole(ctx context.Context, r *Role) (*Role, error) {
 		return nil, fmt.Errorf("updating role %s: %w", r.Name, Classify(err))
 	}
 	return roleFromWire(out), nil
+}
+
+// ModifyCustomRole is an etag-safe read-modify-write of a custom role:
+// read it, let fn edit a copy (title, description, permissions), and write
+// that with the read etag (iam v1 Role.etag). When a concurrent writer got
+// there first (409 ABORTED), the cycle is redone from a fresh read, as
+// ModifyPolicy does; fn may run more than once, and its own error is
+// returned as is, never retried.
+func (c *Client) ModifyCustomRole(ctx context.Context, name string, fn func(*Role) error) (*Role, error) {
+	var final *Role
+	err := Do(ctx, c.retry, isPolicyConflict, func() error {
+		cur, err := c.GetRole(ctx, name)
+		if err != nil {
+			return err
+		}
+		work := *cur
+		work.Permissions = slices.Clone(cur.Permissions)
+		if err := fn(&work); err != nil {
+			return editError{err}
+		}
+		work.Name, work.Etag = cur.Name, cur.Etag
+		final, err = c.UpdateCustomRole(ctx, &work)
+		return err
+	})
+	if ee, ok := errors.AsType[editError](err); ok {
+		return nil, ee.err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return final, nil
 }
 
 // DeleteCustomRole soft-deletes a custom role (undeletable for 7 days);
