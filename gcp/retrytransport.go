@@ -94,6 +94,9 @@ func (t *retryTransport) retryable(ctx context.Context, resp *http.Response, err
 		return isRetryableNetworkError(err), 0
 	}
 	if transientStatus(resp.StatusCode) {
+		if ctx.Value(noAmbiguousRetryKey{}) != nil && ambiguousStatus(resp.StatusCode) {
+			return false, 0 // the request may have been applied
+		}
 		return true, parseRetryAfter(resp.Header.Get("Retry-After"))
 	}
 	if resp.StatusCode == http.StatusForbidden && resp.Body != nil {
@@ -125,6 +128,14 @@ func (t *retryTransport) gaveUp(b *budget, resp *http.Response, err error) (*htt
 	}
 	resp.Header.Set(retriedHeader, b.summary())
 	return resp, nil
+}
+
+// ambiguousStatus: an answer after which the request may have been carried
+// out. 504 is DEADLINE_EXCEEDED ("the operation may have completed
+// successfully", google.rpc.Code), and 500/502 say nothing about it; 429
+// and 503 refuse the request before it is processed.
+func ambiguousStatus(code int) bool {
+	return code == http.StatusInternalServerError || code == http.StatusBadGateway || code == http.StatusGatewayTimeout
 }
 
 // noAmbiguousRetryKey marks a request that must not be sent again once it

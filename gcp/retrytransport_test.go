@@ -95,6 +95,13 @@ func TestRetryTransportNetworkErrors(t *testing.T) {
 	if _, err := post(t, rt, noAmbiguousRetry(context.Background()), "b"); err == nil || len(f.bodies) != 1 {
 		t.Errorf("ambiguous create: %v after %d tries, want the reset after one", err, len(f.bodies))
 	}
+	// ...nor after an answer that leaves it open (500, 502, 504)...
+	for _, code := range []int{500, 502, 504} {
+		rt, f, _ = newRetryRT(fakeAnswer{status: code})
+		if resp, err := post(t, rt, noAmbiguousRetry(context.Background()), "b"); err != nil || resp.StatusCode != code || len(f.bodies) != 1 {
+			t.Errorf("%d on a create: %v %v after %d tries, want the %d after one", code, resp, err, len(f.bodies), code)
+		}
+	}
 	// ...but a 503 (not applied) is.
 	rt, f, _ = newRetryRT(fakeAnswer{status: 503})
 	if resp, err := post(t, rt, noAmbiguousRetry(context.Background()), "b"); err != nil || resp.StatusCode != 200 || len(f.bodies) != 2 {
