@@ -28,19 +28,10 @@ before the reset are rejected afterwards. It asks first on a terminal; pass
 					return err
 				}
 			}
-			if !yes {
-				// Everything set up on the sandbox is lost: ask, as
-				// setup and teardown do before they change anything.
-				if !f.IOStreams.CanPrompt() {
-					return cmdutil.NoTTYError("--yes")
-				}
-				ok, err := cmdutil.Confirm(cmd.Context(), f.IOStreams, "Reset the sandbox? Everything in "+emulator.DefaultSeed.ProjectID+" ("+path+") is lost.")
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return cmdutil.ErrCancel
-				}
+			// Everything set up on the sandbox is lost: ask, as setup and
+			// teardown do before they change anything.
+			if err := confirmWrite(cmd.Context(), f, yes, "Reset the sandbox? Everything in "+emulator.DefaultSeed.ProjectID+" ("+path+") is lost."); err != nil {
+				return err
 			}
 			if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
 				return err

@@ -202,16 +202,9 @@ func runSetup(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, opts 
 
 	// On a terminal without --yes the wizard ran instead (useWizard); a
 	// terminal reaches this prompt only with --output json.
-	if plan.HasChanges() && !opts.yes {
-		if !ios.CanPrompt() {
-			return cmdutil.NoTTYError("--yes")
-		}
-		ok, err := cmdutil.Confirm(ctx, ios, "Apply these changes?")
-		if err != nil {
+	if plan.HasChanges() {
+		if err := confirmWrite(ctx, f, opts.yes, "Apply these changes?"); err != nil {
 			return err
-		}
-		if !ok {
-			return cmdutil.ErrCancel
 		}
 	}
 

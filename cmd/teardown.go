@@ -133,21 +133,12 @@ func runTeardown(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, op
 	if opts.dryRun || !plan.HasChanges() {
 		return nil
 	}
-	if !opts.yes {
-		if !ios.CanPrompt() {
-			return cmdutil.NoTTYError("--yes")
-		}
-		q := "Remove these resources?"
-		if len(opts.users) > 0 {
-			q = fmt.Sprintf("Offboard %d identit%s?", len(opts.users), plural(len(opts.users), "y", "ies"))
-		}
-		ok, err := cmdutil.Confirm(ctx, ios, q)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return cmdutil.ErrCancel
-		}
+	q := "Remove these resources?"
+	if len(opts.users) > 0 {
+		q = fmt.Sprintf("Offboard %d identit%s?", len(opts.users), plural(len(opts.users), "y", "ies"))
+	}
+	if err := confirmWrite(ctx, f, opts.yes, q); err != nil {
+		return err
 	}
 	revs := heldTokens(ctx, f, client, cfg, plan)
 	res, err := eng.Apply(ctx, plan)
