@@ -49,6 +49,34 @@ func sandboxStatePath(getenv func(string) string) (string, error) {
 	return filepath.Join(home, ".local", "state", "fedctl", "sandbox.json"), nil
 }
 
+// sandboxStateFile is statePath (a --state flag), or the --sandbox state
+// file when it is empty.
+func sandboxStateFile(f *cmdutil.Factory, statePath string) (string, error) {
+	if statePath != "" {
+		return statePath, nil
+	}
+	return sandboxStatePath(factoryGetenv(f))
+}
+
+// withSandboxState opens the sandbox's persisted state (sandboxStateFile),
+// runs fn on it and closes it (which saves it): fn's error first, then
+// Close's.
+func withSandboxState(f *cmdutil.Factory, statePath string, fn func(*emulator.Server) error) error {
+	path, err := sandboxStateFile(f, statePath)
+	if err != nil {
+		return err
+	}
+	srv, err := emulator.New(emulator.Options{StatePath: path})
+	if err != nil {
+		return err
+	}
+	err = fn(srv)
+	if cerr := srv.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 func factoryGetenv(f *cmdutil.Factory) func(string) string {
 	if f.Getenv != nil {
 		return f.Getenv

@@ -74,23 +74,16 @@ func runSandboxOAuthClient(f *cmdutil.Factory, opts *SandboxOAuthClientOptions) 
 	if opts.Type == "web" && len(redirects) == 0 {
 		redirects = []string{"http://localhost:8009" + HoopOAuthCallbackPath, "http://127.0.0.1:8085/"}
 	}
-	path := opts.StatePath
-	if path == "" {
-		var err error
-		if path, err = sandboxStatePath(factoryGetenv(f)); err != nil {
-			return err
+	var cl *emulator.OAuthClient
+	err := withSandboxState(f, opts.StatePath, func(srv *emulator.Server) (err error) {
+		// The emulator refuses a bad --name or --redirect-uri: a usage error.
+		if cl, err = srv.CreateOAuthClient(emulator.OAuthClientSpec{Name: opts.Name, Type: opts.Type, RedirectURIs: redirects}); err != nil {
+			return cmdutil.FlagErrorWrap(err)
 		}
-	}
-	srv, err := emulator.New(emulator.Options{StatePath: path})
+		return nil
+	})
 	if err != nil {
 		return err
-	}
-	cl, err := srv.CreateOAuthClient(emulator.OAuthClientSpec{Name: opts.Name, Type: opts.Type, RedirectURIs: redirects})
-	if cerr := srv.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return cmdutil.FlagErrorWrap(err)
 	}
 	var doc any = map[string]string{"client_id": cl.ID, "client_secret": cl.Secret}
 	if opts.Format == "google" {

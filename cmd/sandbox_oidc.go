@@ -69,21 +69,11 @@ func runSandboxOIDCToken(f *cmdutil.Factory, opts *SandboxOIDCTokenOptions) erro
 	if _, err := os.Stat(opts.Out); err == nil {
 		return cmdutil.FlagErrorf("%s already exists; remove it or choose another --out", opts.Out)
 	}
-	path := opts.StatePath
-	if path == "" {
-		var err error
-		if path, err = sandboxStatePath(factoryGetenv(f)); err != nil {
-			return err
-		}
-	}
-	srv, err := emulator.New(emulator.Options{StatePath: path})
-	if err != nil {
+	var tok string
+	err := withSandboxState(f, opts.StatePath, func(srv *emulator.Server) (err error) {
+		tok, err = srv.MintSubjectToken(opts.Issuer, claims)
 		return err
-	}
-	tok, err := srv.MintSubjectToken(opts.Issuer, claims)
-	if cerr := srv.Close(); err == nil {
-		err = cerr
-	}
+	})
 	if err != nil {
 		return err
 	}

@@ -133,31 +133,19 @@ func runSandboxOrgPolicy(f *cmdutil.Factory, opts *SandboxOrgPolicyOptions) erro
 			return err
 		}
 	}
-	path := opts.StatePath
-	if path == "" {
-		var err error
-		if path, err = sandboxStatePath(factoryGetenv(f)); err != nil {
-			return err
-		}
-	}
-	srv, err := emulator.New(emulator.Options{StatePath: path})
-	if err != nil {
-		return err
-	}
 	project := emulator.DefaultSeed.ProjectID
 	var set map[string][]emulator.OrgPolicyRule
-	err = srv.WithState(func(st *emulator.State) error {
-		if opts.Constraint != "" {
-			if err := emulator.SetOrgPolicy(st, project, opts.Constraint, rules, time.Now()); err != nil {
-				return err
+	err := withSandboxState(f, opts.StatePath, func(srv *emulator.Server) error {
+		return srv.WithState(func(st *emulator.State) error {
+			if opts.Constraint != "" {
+				if err := emulator.SetOrgPolicy(st, project, opts.Constraint, rules, time.Now()); err != nil {
+					return err
+				}
 			}
-		}
-		set = emulator.OrgPolicies(st, project)
-		return nil
+			set = emulator.OrgPolicies(st, project)
+			return nil
+		})
 	})
-	if cerr := srv.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
 		return err
 	}

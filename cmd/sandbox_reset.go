@@ -21,12 +21,9 @@ before the reset are rejected afterwards. It asks first on a terminal; pass
 --yes in scripts.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := statePath
-			if path == "" {
-				var err error
-				if path, err = sandboxStatePath(factoryGetenv(f)); err != nil {
-					return err
-				}
+			path, err := sandboxStateFile(f, statePath)
+			if err != nil {
+				return err
 			}
 			// Everything set up on the sandbox is lost: ask, as setup and
 			// teardown do before they change anything.
