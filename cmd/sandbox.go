@@ -77,6 +77,20 @@ func withSandboxState(f *cmdutil.Factory, statePath string, fn func(*emulator.Se
 	return err
 }
 
+// writeNewSecretFile writes data to a new file of mode 0600 (it holds a
+// secret or a token); an existing file is never overwritten.
+func writeNewSecretFile(path string, data []byte) error {
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := fh.Write(data); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
+}
+
 func factoryGetenv(f *cmdutil.Factory) func(string) string {
 	if f.Getenv != nil {
 		return f.Getenv

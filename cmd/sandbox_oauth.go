@@ -99,15 +99,7 @@ func runSandboxOAuthClient(f *cmdutil.Factory, opts *SandboxOAuthClientOptions) 
 		doc = map[string]any{opts.Type: inner}
 	}
 	b, _ := json.MarshalIndent(doc, "", "  ")
-	fh, err := os.OpenFile(opts.Out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := fh.Write(append(b, '\n')); err != nil {
-		fh.Close()
-		return err
-	}
-	if err := fh.Close(); err != nil {
+	if err := writeNewSecretFile(opts.Out, append(b, '\n')); err != nil {
 		return err
 	}
 	if f.Output().IsJSON() {

@@ -77,15 +77,7 @@ func runSandboxOIDCToken(f *cmdutil.Factory, opts *SandboxOIDCTokenOptions) erro
 	if err != nil {
 		return err
 	}
-	fh, err := os.OpenFile(opts.Out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := fh.WriteString(tok); err != nil {
-		fh.Close()
-		return err
-	}
-	if err := fh.Close(); err != nil {
+	if err := writeNewSecretFile(opts.Out, []byte(tok)); err != nil {
 		return err
 	}
 	issuer := emulator.DemoIssuerURI(opts.Issuer)
