@@ -39,7 +39,7 @@ requests with the admin service account's key, which the policy forbids.`,
 	return cmd
 }
 
-func runKeysEnforce(ctx context.Context, f *cmdutil.Factory, opts *keysEnforceOptions) (err error) {
+func runKeysEnforce(ctx context.Context, f *cmdutil.Factory, opts *keysEnforceOptions) error {
 	if opts.adminKeyFile != "" {
 		return cmdutil.FlagErrorf("%s", keys.GatewayKeyConflict)
 	}
@@ -47,16 +47,6 @@ func runKeysEnforce(ctx context.Context, f *cmdutil.Factory, opts *keysEnforceOp
 	if err != nil {
 		return err
 	}
-	ios := f.IOStreams
-	jsonOut := f.Output().IsJSON()
-	doc := &keysPruneJSON{FormatVersion: engine.PlanFormatVersion}
-	defer func() {
-		if jsonOut && doc.Plan != nil {
-			if perr := cmdutil.PrintJSON(ios.Out, doc); err == nil {
-				err = perr
-			}
-		}
-	}()
 	client, err := f.GCP(ctx)
 	if err != nil {
 		return err
@@ -70,18 +60,6 @@ func runKeysEnforce(ctx context.Context, f *cmdutil.Factory, opts *keysEnforceOp
 	if err != nil {
 		return err
 	}
-	doc.Plan = plan.JSON()
-	if !jsonOut {
-		if err := renderKeysPlan(f, plan, "Key creation is already forbidden."); err != nil {
-			return err
-		}
-	}
-	if opts.dryRun || !plan.HasChanges() {
-		return nil
-	}
-	if err := confirmWrite(ctx, f, opts.yes, "Forbid new service-account keys in "+project+"?"); err != nil {
-		return err
-	}
-	outcomes := keys.Apply(ctx, client, plan, 1, nil)
-	return finishKeysApply(ctx, f, doc, outcomes)
+	return runKeysPlan(ctx, f, plan, keysPlanRun{none: "Key creation is already forbidden.", question: "Forbid new service-account keys in " + project + "?", dryRun: opts.dryRun, yes: opts.yes},
+		func() ([]engine.Outcome, error) { return keys.Apply(ctx, client, plan, 1, nil), nil })
 }

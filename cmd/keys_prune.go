@@ -108,17 +108,6 @@ func runKeysPrune(ctx context.Context, f *cmdutil.Factory, opts *keysPruneOption
 		return err
 	}
 
-	ios := f.IOStreams
-	jsonOut := f.Output().IsJSON()
-	doc := &keysPruneJSON{FormatVersion: engine.PlanFormatVersion}
-	defer func() {
-		if jsonOut && doc.Plan != nil {
-			if perr := cmdutil.PrintJSON(ios.Out, doc); err == nil {
-				err = perr
-			}
-		}
-	}()
-
 	inv, err := readInventory(ctx, f, time.Time{}, false)
 	if err != nil {
 		return err
@@ -134,33 +123,58 @@ func runKeysPrune(ctx context.Context, f *cmdutil.Factory, opts *keysPruneOption
 	}
 	po.Now = opts.now()
 	plan := keys.PlanPrune(inv, po)
-	doc.Plan = plan.JSON()
-	if !jsonOut {
-		if err := renderKeysPlan(f, plan, "No key to prune."); err != nil {
-			return err
-		}
-	}
-	if opts.dryRun || !plan.HasChanges() {
-		return nil
-	}
 	question := "Delete these keys?"
 	if opts.disableOnly {
 		question = "Disable these keys?"
 	}
-	if err := confirmWrite(ctx, f, opts.yes, question); err != nil {
+	return runKeysPlan(ctx, f, plan, keysPlanRun{none: "No key to prune.", question: question, dryRun: opts.dryRun, yes: opts.yes},
+		func() ([]engine.Outcome, error) {
+			client, err := f.GCP(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return keys.Apply(ctx, client, plan, 0, func(o engine.Outcome) {
+				if o.Status == engine.OutcomeFailed {
+					f.Progressf("  failed %s: %s\n", o.Address, o.Error)
+				} else {
+					f.Progressf("  %s %s\n", map[engine.Action]string{engine.ActionDelete: "deleted", engine.ActionUpdate: "disabled", engine.ActionCreate: "set"}[o.Action], o.Address)
+				}
+			}), nil
+		})
+}
+
+// keysPlanRun is how runKeysPlan shows and confirms a keys plan.
+type keysPlanRun struct {
+	none, question string // what "No changes." adds; the confirmation
+	dryRun, yes    bool
+}
+
+// runKeysPlan is keys prune's and keys enforce's plan→confirm→apply path
+// (runPlan's, for plans that keys.Apply applies): it shows plan, stops
+// there on --dry-run or when nothing changes, asks (or takes --yes),
+// applies it with apply and reports the outcomes; with --output json it
+// prints one keysPruneJSON document.
+func runKeysPlan(ctx context.Context, f *cmdutil.Factory, plan *engine.Plan, r keysPlanRun, apply func() ([]engine.Outcome, error)) (err error) {
+	doc := &keysPruneJSON{FormatVersion: engine.PlanFormatVersion, Plan: plan.JSON()}
+	if f.Output().IsJSON() {
+		defer func() {
+			if perr := cmdutil.PrintJSON(f.IOStreams.Out, doc); err == nil {
+				err = perr
+			}
+		}()
+	} else if err := renderKeysPlan(f, plan, r.none); err != nil {
 		return err
 	}
-	client, err := f.GCP(ctx)
+	if r.dryRun || !plan.HasChanges() {
+		return nil
+	}
+	if err := confirmWrite(ctx, f, r.yes, r.question); err != nil {
+		return err
+	}
+	outcomes, err := apply()
 	if err != nil {
 		return err
 	}
-	outcomes := keys.Apply(ctx, client, plan, 0, func(o engine.Outcome) {
-		if o.Status == engine.OutcomeFailed {
-			f.Progressf("  failed %s: %s\n", o.Address, o.Error)
-		} else {
-			f.Progressf("  %s %s\n", map[engine.Action]string{engine.ActionDelete: "deleted", engine.ActionUpdate: "disabled", engine.ActionCreate: "set"}[o.Action], o.Address)
-		}
-	})
 	return finishKeysApply(ctx, f, doc, outcomes)
 }
 
