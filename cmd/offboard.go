@@ -74,9 +74,8 @@ func proveRevokedWIF(ctx context.Context, f *cmdutil.Factory, c *gcp.Client, cfg
 func renderRevoked(f *cmdutil.Factory, rep *verify.Report, dst **verify.Report) error {
 	*dst = rep
 	if !f.Output().IsJSON() {
-		ios := f.IOStreams
-		fmt.Fprintln(ios.Out)
-		if err := verify.RenderText(ios.Out, rep, verify.TextOptions{TTY: ios.IsStdoutTTY(), Color: ios.ColorEnabled(), Width: ios.TerminalWidth()}); err != nil {
+		fmt.Fprintln(f.IOStreams.Out)
+		if err := renderVerifyText(f, rep); err != nil {
 			return err
 		}
 	}

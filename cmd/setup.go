@@ -273,18 +273,10 @@ func runVerification(ctx context.Context, f *cmdutil.Factory, client *gcp.Client
 	}
 	doc.Verify = rep
 	if !f.Output().IsJSON() {
-		ios := f.IOStreams
-		fmt.Fprintln(ios.Out)
-		if err := verify.RenderText(ios.Out, rep, verify.TextOptions{TTY: ios.IsStdoutTTY(), Color: ios.ColorEnabled(), Width: ios.TerminalWidth()}); err != nil {
+		fmt.Fprintln(f.IOStreams.Out)
+		if err := renderVerifyText(f, rep); err != nil {
 			return err
 		}
 	}
-	if rep.Failed() {
-		err := &cmdutil.ChecksFailedError{Message: rep.FailureMessage()}
-		if rep.Summary.Unchecked > 0 {
-			return err
-		}
-		return cmdutil.Silence(err)
-	}
-	return nil
+	return checksFailed(rep)
 }

@@ -159,23 +159,33 @@ func runVerifyChecks(ctx context.Context, f *cmdutil.Factory, opts *verifyOption
 	if f.Output().IsJSON() {
 		err = verify.RenderJSON(ios.Out, rep)
 	} else {
-		err = verify.RenderText(ios.Out, rep, verify.TextOptions{
-			TTY: ios.IsStdoutTTY(), Color: ios.ColorEnabled(), Width: ios.TerminalWidth()})
+		err = renderVerifyText(f, rep)
 	}
 	if err != nil {
 		return err
 	}
-	if rep.Failed() {
-		// The table already says what failed: exit 3 without repeating it
-		// — unless a check could not be made, which is said on stderr too
-		// ("could not check: …"): that run verified less than it shows.
-		err := &cmdutil.ChecksFailedError{Message: rep.FailureMessage()}
-		if rep.Summary.Unchecked > 0 {
-			return err
-		}
-		return cmdutil.Silence(err)
+	return checksFailed(rep)
+}
+
+// renderVerifyText writes rep's table to stdout, fitted to the terminal.
+func renderVerifyText(f *cmdutil.Factory, rep *verify.Report) error {
+	ios := f.IOStreams
+	return verify.RenderText(ios.Out, rep, verify.TextOptions{TTY: ios.IsStdoutTTY(), Color: ios.ColorEnabled(), Width: ios.TerminalWidth()})
+}
+
+// checksFailed is exit 3 when a check of rep failed (nil otherwise). The
+// table already says what failed: it is not repeated — unless a check
+// could not be made, which is said on stderr too ("could not check: …"):
+// that run verified less than it shows.
+func checksFailed(rep *verify.Report) error {
+	if !rep.Failed() {
+		return nil
 	}
-	return nil
+	err := &cmdutil.ChecksFailedError{Message: rep.FailureMessage()}
+	if rep.Summary.Unchecked > 0 {
+		return err
+	}
+	return cmdutil.Silence(err)
 }
 
 // verifyRunOptions are the verify.Options of verify and token
