@@ -3,7 +3,6 @@ package cmd
 import (
 	"encoding/json"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fedctl/fedctl/cmdutil"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 )
 
 func newKeysCmd(f *cmdutil.Factory) *cobra.Command {
@@ -48,7 +48,7 @@ func parseAge(flag, s string) (time.Duration, error) {
 	return d, nil
 }
 
-var keyIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{8,40}$`)
+var keyIDPattern = lazyregexp.New(`^[0-9a-fA-F]{8,40}$`)
 
 // adminKeyFileID reads the key ID and SA of a key file (never its private
 // half, which is not even kept); a file that is no key file is a usage error.

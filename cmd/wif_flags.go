@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"regexp"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -15,6 +14,7 @@ import (
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/engine"
 	"github.com/fedctl/fedctl/gcp"
+	"github.com/fedctl/fedctl/internal/lazyregexp"
 	"github.com/fedctl/fedctl/verify"
 	"github.com/fedctl/fedctl/wif"
 )
@@ -100,7 +100,7 @@ func wifPreflight(f *cmdutil.Factory, cfg *config.Config, ff *fedFlags) error {
 }
 
 // providerNumber is the project number in a provider's resource name.
-var providerNumber = regexp.MustCompile(`projects/[0-9]+/locations/global/workloadIdentityPools/`)
+var providerNumber = lazyregexp.New(`projects/[0-9]+/locations/global/workloadIdentityPools/`)
 
 // checkWorkflowFile refuses, before any API call, a --workflow file that
 // exists unless it is the workflow setup would write (a re-run): a file of
@@ -119,7 +119,7 @@ func (ff *fedFlags) checkWorkflowFile(cfg *config.Config) error {
 		return cmdutil.FlagErrorf("--workflow %s: %v", ff.workflow, err)
 	}
 	mask := func(b []byte) []byte {
-		return providerNumber.ReplaceAll(b, []byte("projects/N/locations/global/workloadIdentityPools/"))
+		return providerNumber.Re().ReplaceAll(b, []byte("projects/N/locations/global/workloadIdentityPools/"))
 	}
 	want := wif.GitHubWorkflow(cfg.WIF.ProviderName("N"), cfg.WIF.TargetEmail(cfg.Project), cfg.Project)
 	if !bytes.Equal(mask(old), mask(want)) {
