@@ -73,8 +73,8 @@ func trackStdout(f *cmdutil.Factory) {
 }
 
 // printErrorJSON prints the error document when --output json was asked
-// for and the command printed nothing on stdout.
-func printErrorJSON(f *cmdutil.Factory, cmd *cobra.Command, err error) {
+// for and the command printed nothing on stdout; fix is fixOf's.
+func printErrorJSON(f *cmdutil.Factory, err error, fix string) {
 	if err == nil || !f.Output().IsJSON() {
 		return
 	}
@@ -87,7 +87,7 @@ func printErrorJSON(f *cmdutil.Factory, cmd *cobra.Command, err error) {
 		msg = c.Error()
 	}
 	_ = cmdutil.PrintJSON(f.IOStreams.Out, errorJSON{Error: errorBody{
-		Message: msg, ExitCode: cmdutil.ExitCode(err), Fix: fixOf(f, cmd, err)}})
+		Message: msg, ExitCode: cmdutil.ExitCode(err), Fix: fix}})
 }
 
 // jsonAskedBeforeParse: a usage error found before cobra parsed --output

@@ -51,9 +51,12 @@ func execute(ctx context.Context, f *cmdutil.Factory, root *cobra.Command, args 
 		}
 	}
 	err = classify(ctx, err)
-	jsonAskedBeforeParse(f, args, err)
-	printErrorJSON(f, cmd, err)
-	printError(f.IOStreams, cmd, err, fixOf(f, cmd, err))
+	if err != nil {
+		jsonAskedBeforeParse(f, args, err)
+		fix := fixOf(f, cmd, err)
+		printErrorJSON(f, err, fix)
+		printError(f.IOStreams, cmd, err, fix)
+	}
 	return cmdutil.ExitCode(err)
 }
 
