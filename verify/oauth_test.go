@@ -20,6 +20,11 @@ import (
 // own Google account; the sandbox has a desktop OAuth client.
 func oauthWorld(t *testing.T, spec emulator.OAuthClientSpec) (*world, *emulator.OAuthClient) {
 	w := newWorld(t, emulator.Options{})
+	return w, w.oauthProject(t, spec)
+}
+
+// oauthProject makes w's project the oauth-mode one oauthWorld describes.
+func (w *world) oauthProject(t *testing.T, spec emulator.OAuthClientSpec) *emulator.OAuthClient {
 	w.cfg = &config.Config{Project: testProject, Mode: config.ModeOAuth}
 	w.cfg.OAuth.Users = []string{"alice@acme.com"}
 	w.cfg.ApplyDefaults()
@@ -38,7 +43,7 @@ func oauthWorld(t *testing.T, spec emulator.OAuthClientSpec) (*world, *emulator.
 	})
 	cl, err := w.srv.CreateOAuthClient(spec)
 	must(t, err)
-	return w, cl
+	return cl
 }
 
 func clientFile(t *testing.T, v any) *oauthflow.ClientFile {
