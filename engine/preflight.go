@@ -281,7 +281,7 @@ func (p *Plan) checkPolicySize() {
 	d := p.desired
 	ids := 0
 	for _, m := range d.MembershipsOf(ProjectTarget(d.Project)) {
-		if m.Why == "data role" || strings.HasPrefix(m.Why, "data role") {
+		if strings.HasPrefix(m.Why, "data role") {
 			ids++
 		}
 	}
