@@ -227,19 +227,6 @@ func (p *Plan) checkSAQuota(cfg *config.Config) {
 		Fix: fmt.Sprintf("request a higher \"Service account count\" quota at %s?project=%s, then pass --sa-quota N; or use one shared service account (a --template without {user.email})", quotaIncreasePage, p.Project)})
 }
 
-// projectPolicyAfter is the project policy once the plan is applied.
-func (p *Plan) projectPolicyAfter() *gcp.Policy {
-	d := p.desired
-	t := ProjectTarget(d.Project)
-	cur := p.live.Policies[t]
-	if cur == nil {
-		cur = &gcp.Policy{}
-	}
-	work := cur.Clone()
-	policyEdit(d, t, d.MembershipsOf(t), false)(work)
-	return work
-}
-
 // projectPrincipalsAfter counts the project policy's principals once the
 // plan is applied: today's, plus the members the plan adds, less those it
 // removes (each member change is one principal of one binding).

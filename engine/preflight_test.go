@@ -351,3 +351,17 @@ func TestPreflightOrgPolicies(t *testing.T) {
 		e.setup(t, cfg)
 	})
 }
+
+// projectPolicyAfter is the project policy once the plan is applied (the
+// whole edit, to check projectPrincipalsAfter's count against).
+func (p *Plan) projectPolicyAfter() *gcp.Policy {
+	d := p.desired
+	t := ProjectTarget(d.Project)
+	cur := p.live.Policies[t]
+	if cur == nil {
+		cur = &gcp.Policy{}
+	}
+	work := cur.Clone()
+	policyEdit(d, t, d.MembershipsOf(t), false)(work)
+	return work
+}
