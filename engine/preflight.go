@@ -139,14 +139,10 @@ func (d *Desired) dataRoles() []string {
 	return d.Roles
 }
 
-// PrivilegedRole reports why a data role grants more than data access
-// ("" when it does not); see config.PrivilegedRole.
-func PrivilegedRole(role string) string { return config.PrivilegedRole(role) }
-
 func (p *Plan) checkPrivilegedRoles(cfg *config.Config) {
 	var bad []string
 	for _, r := range p.desired.dataRoles() {
-		if why := PrivilegedRole(r); why != "" {
+		if why := config.PrivilegedRole(r); why != "" {
 			bad = append(bad, r+" ("+why+")")
 		}
 	}

@@ -262,7 +262,7 @@ func TestPreflightPrivilegedRoles(t *testing.T) {
 		}
 	}
 	for _, role := range []string{"roles/bigquery.jobUser", "roles/bigquery.dataEditor"} {
-		if why := PrivilegedRole(role); why != "" {
+		if why := config.PrivilegedRole(role); why != "" {
 			t.Errorf("%s called privileged: %s", role, why)
 		}
 	}
