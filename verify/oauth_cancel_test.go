@@ -7,9 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/emulator"
-	"github.com/fedctl/fedctl/gcp"
 	"github.com/fedctl/fedctl/internal/consenttest"
 	"github.com/fedctl/fedctl/oauthflow"
 )
@@ -35,24 +33,7 @@ func TestOAuthTokenRevokedAfterInterrupt(t *testing.T) {
 			revoked <- sw.status
 		})
 	})
-	w.cfg = &config.Config{Project: testProject, Mode: config.ModeOAuth}
-	w.cfg.OAuth.Users = []string{"alice@acme.com"}
-	w.cfg.ApplyDefaults()
-	must(t, w.srv.WithState(func(st *emulator.State) error {
-		for _, api := range w.cfg.RequiredAPIs() {
-			st.Projects[w.project].Services[api] = true
-			st.Projects[w.project].ServiceEnabledAt[api] = w.clock.Now().Add(-time.Hour)
-		}
-		return nil
-	}))
-	w.editProject(func(p *gcp.Policy) bool {
-		for _, r := range w.cfg.Roles() {
-			p.AddMember(r, "user:alice@acme.com")
-		}
-		return true
-	})
-	cl, err := w.srv.CreateOAuthClient(emulator.OAuthClientSpec{})
-	must(t, err)
+	cl := w.oauthProject(t, emulator.OAuthClientSpec{})
 	cf := clientFile(t, map[string]any{"installed": map[string]any{"client_id": cl.ID, "client_secret": cl.Secret}})
 	o := w.opts("alice@acme.com")
 	o.OAuth = &OAuthOptions{Client: cf, ClientFile: "client.json", Browser: oauthflow.Browser{Name: "test", Open: consenttest.Opener("", "allow")}, Wait: 30 * time.Second, Port: -1}

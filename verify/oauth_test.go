@@ -20,6 +20,11 @@ import (
 // own Google account; the sandbox has a desktop OAuth client.
 func oauthWorld(t *testing.T, spec emulator.OAuthClientSpec) (*world, *emulator.OAuthClient) {
 	w := newWorld(t, emulator.Options{})
+	return w, w.oauthProject(t, spec)
+}
+
+// oauthProject makes w's project the oauth-mode one oauthWorld describes.
+func (w *world) oauthProject(t *testing.T, spec emulator.OAuthClientSpec) *emulator.OAuthClient {
 	w.cfg = &config.Config{Project: testProject, Mode: config.ModeOAuth}
 	w.cfg.OAuth.Users = []string{"alice@acme.com"}
 	w.cfg.ApplyDefaults()
@@ -38,7 +43,7 @@ func oauthWorld(t *testing.T, spec emulator.OAuthClientSpec) (*world, *emulator.
 	})
 	cl, err := w.srv.CreateOAuthClient(spec)
 	must(t, err)
-	return w, cl
+	return cl
 }
 
 func clientFile(t *testing.T, v any) *oauthflow.ClientFile {
@@ -54,31 +59,20 @@ func (w *world) oauthRun(cf *oauthflow.ClientFile, open func(context.Context, st
 	return w.run(o)
 }
 
-func rowOf(t *testing.T, rep *Report, name string) Check {
-	t.Helper()
-	for _, c := range rep.Checks {
-		if c.Name == name {
-			return c
-		}
-	}
-	t.Fatalf("no %s row", name)
-	return Check{}
-}
-
 func TestOAuthConsentAllowGoogleInstalledFile(t *testing.T) {
 	w, cl := oauthWorld(t, emulator.OAuthClientSpec{Name: "Acme BQ"})
 	cf := clientFile(t, map[string]any{"installed": map[string]any{"client_id": cl.ID, "client_secret": cl.Secret,
 		"auth_uri": "https://accounts.google.com/o/oauth2/auth", "token_uri": "https://oauth2.googleapis.com/token", "redirect_uris": []string{"http://localhost"}}})
 	rep := w.oauthRun(cf, consenttest.Opener("", "allow"), -1)
 	for _, name := range []string{CheckOAuthClient, CheckDataRoles, CheckConsent, CheckConsentedIdentity, CheckProbe, CheckRevoke} {
-		if c := rowOf(t, rep, name); c.Status != Pass {
+		if c := row(t, rep, name, ""); c.Status != Pass {
 			t.Errorf("%s: %s %s (fix %s)", name, c.Status, c.Seen, c.Fix)
 		}
 	}
 	if rep.Failed() || len(rep.Users) != 1 || !rep.Users[0].OK {
 		t.Fatalf("report: %+v", rep.Users)
 	}
-	if got := rowOf(t, rep, CheckProbe).Seen; !strings.Contains(got, "ran as alice@acme.com") {
+	if got := row(t, rep, CheckProbe, "").Seen; !strings.Contains(got, "ran as alice@acme.com") {
 		t.Errorf("probe did not run as the user: %s", got)
 	}
 	// BigQuery's audit log names the human, with no delegation chain
@@ -116,14 +110,14 @@ func TestOAuthConsentMisattribution(t *testing.T) {
 	w, cl := oauthWorld(t, emulator.OAuthClientSpec{})
 	cf := clientFile(t, map[string]any{"installed": map[string]any{"client_id": cl.ID, "client_secret": cl.Secret}})
 	rep := w.oauthRun(cf, consenttest.Opener("bob@acme.com", "allow"), -1)
-	id := rowOf(t, rep, CheckConsentedIdentity)
+	id := row(t, rep, CheckConsentedIdentity, "")
 	if id.Status != Fail || id.Seen != "consented as bob@acme.com: queries would be attributed to the wrong person" {
 		t.Fatalf("identity row: %+v", id)
 	}
-	if p := rowOf(t, rep, CheckProbe); p.Status != Skip {
+	if p := row(t, rep, CheckProbe, ""); p.Status != Skip {
 		t.Errorf("probe ran with bob's token: %+v", p)
 	}
-	if r := rowOf(t, rep, CheckRevoke); r.Status != Pass {
+	if r := row(t, rep, CheckRevoke, ""); r.Status != Pass {
 		t.Errorf("bob's token not revoked: %+v", r)
 	}
 	if !rep.Failed() {
@@ -135,7 +129,7 @@ func TestOAuthConsentDeny(t *testing.T) {
 	w, cl := oauthWorld(t, emulator.OAuthClientSpec{})
 	cf := clientFile(t, map[string]any{"installed": map[string]any{"client_id": cl.ID, "client_secret": cl.Secret}})
 	rep := w.oauthRun(cf, consenttest.Opener("", "deny"), -1)
-	c := rowOf(t, rep, CheckConsent)
+	c := row(t, rep, CheckConsent, "")
 	if c.Status != Fail || !strings.Contains(c.Seen, "access_denied") || !strings.Contains(c.Fix, "choose Allow, signed in as alice@acme.com") {
 		t.Fatalf("consent row: %+v", c)
 	}
@@ -161,7 +155,7 @@ func TestOAuthConsentHoopWebClient(t *testing.T) {
 	// A wrong secret is Google's invalid_client at the token endpoint.
 	bad := clientFile(t, map[string]string{"client_id": cl.ID, "client_secret": "GOCSPX-wrong"})
 	rep = w.oauthRun(bad, consenttest.Opener("", "allow"), port)
-	c := rowOf(t, rep, CheckConsent)
+	c := row(t, rep, CheckConsent, "")
 	if c.Status != Fail || !strings.Contains(c.Seen, "invalid_client") || !strings.Contains(c.Fix, "client.json") {
 		t.Fatalf("wrong secret: %+v", c)
 	}
@@ -171,7 +165,7 @@ func TestOAuthConsentNoBrowserSkips(t *testing.T) {
 	w, cl := oauthWorld(t, emulator.OAuthClientSpec{})
 	cf := clientFile(t, map[string]any{"installed": map[string]any{"client_id": cl.ID, "client_secret": cl.Secret}})
 	rep := w.oauthRun(cf, nil, -1)
-	c := rowOf(t, rep, CheckConsent)
+	c := row(t, rep, CheckConsent, "")
 	if c.Status != Skip || !strings.Contains(c.Fix, "--consent") || rep.Failed() {
 		t.Fatalf("consent row without a browser: %+v", c)
 	}
@@ -188,7 +182,7 @@ func TestOAuthMemberDomainRow(t *testing.T) {
 	must(t, w.c.SetOrgPolicy(context.Background(), w.project, &gcp.OrgPolicy{Constraint: gcp.ConstraintAllowedPolicyMemberDomains,
 		Rules: []gcp.OrgPolicyRule{{Allowed: []string{"example.com"}}}}))
 	rep := w.run(w.opts("alice@acme.com"))
-	c := rowOf(t, rep, CheckMemberDomain)
+	c := row(t, rep, CheckMemberDomain, "")
 	if c.Status != Fail || !strings.Contains(c.Seen, "allows only example.com") || !rep.Failed() {
 		t.Fatalf("alice@acme.com under example.com only: %+v", c)
 	}

@@ -215,7 +215,14 @@ func (r *runner) orgPolicyRows(ctx context.Context) []Check {
 	if r.opts.AdminKeyFile != "" {
 		var enforced []string
 		for _, k := range []string{gcp.ConstraintDisableKeyCreation, gcp.ConstraintManagedDisableKeyCreation} {
-			pol, err := r.c.GetEffectivePolicy(ctx, r.project, k)
+			var pol *gcp.OrgPolicy
+			var err error
+			if k == gcp.ConstraintDisableKeyCreation {
+				// Read once per run with the project facts (key_creation_policy).
+				pol, err = r.facts.keyPolicy, r.facts.keyPolicyErr
+			} else {
+				pol, err = r.c.GetEffectivePolicy(ctx, r.project, k)
+			}
 			if err != nil {
 				add(Skip, "cannot read constraints/"+k+": "+errText(err), readFix)
 				return out

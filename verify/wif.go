@@ -29,8 +29,6 @@ func (r *runner) wifChecks(ctx context.Context) []Check {
 		add(CheckWIFProvider, w.Provider.ID, st, seen, fix)
 		if target := w.TargetEmail(r.project); !w.Direct && target != "" {
 			add(CheckWorkloadUser, target, st, seen, fix)
-		}
-		if target := w.TargetEmail(r.project); !w.Direct && target != "" {
 			holder := "serviceAccount:" + target // needs no project number
 			out = append(out, r.dataRolesRow(ScopeWIF, holder, holder))
 		} else {

@@ -39,7 +39,7 @@ type PresetParam struct {
 
 var presets = []*Preset{
 	{
-		Name: "github", Title: "GitHub Actions", IssuerURI: "https://token.actions.githubusercontent.com",
+		Name: "github", Title: "GitHub Actions", IssuerURI: GitHubIssuerURI,
 		Mapping: map[string]string{
 			"google.subject":                "assertion.sub",
 			"attribute.repository":          "assertion.repository",

@@ -45,11 +45,11 @@ func accessibleVerify(ctx context.Context, p *prompter, s *session, ios *iostrea
 	if err != nil {
 		return nil, err
 	}
-	cv, ok := s.backend.(ConsentVerifier)
-	users := cfg.Users()
-	if !ok || cfg.Mode != config.ModeOAuth || cfg.OAuth.ClientFile == "" || len(users) == 0 {
+	cv, ok := s.consentVerifier()
+	if !ok {
 		return rep, nil
 	}
+	users := cfg.Users()
 	def := users[0]
 	if slices.Contains(users, s.operator) {
 		def = s.operator // the person at this terminal

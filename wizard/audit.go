@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -25,16 +26,15 @@ type auditScreen struct {
 	problems []config.Problem
 }
 
-var sinkLabels = [3]string{sinkQuestions[0].label, padRight(sinkQuestions[1].label, 9), padRight(sinkQuestions[2].label, 9)}
-
-func padRight(s string, n int) string { return s + strings.Repeat(" ", max(n-len(s), 0)) }
-
 const focusVerifier = 5 // inputs[3]
 
 func newAuditScreen(s *session) *auditScreen {
 	a := s.cfg.Audit
 	sc := &auditScreen{s: s, logs: a.DataAccessLogs || s.cfg.Source() == "", sink: !a.Sink.IsZero()}
-	vals := [4]string{cmpOr(sinkQuestions[0].get(a.Sink), sinkQuestions[0].def), cmpOr(sinkQuestions[1].get(a.Sink), sinkQuestions[1].def), cmpOr(sinkQuestions[2].get(a.Sink), sinkQuestions[2].def), s.cfg.Verifier}
+	vals := [4]string{3: s.cfg.Verifier}
+	for i, q := range sinkQuestions {
+		vals[i] = cmpOr(q.get(a.Sink), q.def)
+	}
 	for i := range sc.inputs {
 		in := textinput.New()
 		in.Prompt = ""
@@ -211,7 +211,7 @@ func (sc *auditScreen) view() string {
 			if sc.focus == i+2 {
 				cur = st.Cursor.Render(markFocus + " ")
 			}
-			b.WriteString("    " + cur + st.Label.Render(sinkLabels[i]) + " " + in.View() + "\n")
+			b.WriteString("    " + cur + st.Label.Render(fmt.Sprintf("%-9s", sinkQuestions[i].label)) + " " + in.View() + "\n")
 		}
 		b.WriteString("      " + indentLines(styleLines(st.Muted, wrap("The plan creates the dataset (kept by teardown) and the sink, and lets the sink's writer identity write to the dataset (--sink on the scripted path).", w)), "      ") + "\n")
 	}

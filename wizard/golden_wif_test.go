@@ -20,6 +20,17 @@ func wifCfg() *config.Config {
 	return cfg
 }
 
+// gumloopCfg is wifCfg with the gumloop federation answered in full.
+func gumloopCfg() *config.Config {
+	cfg := wifCfg()
+	cfg.WIF = config.WIF{Preset: "gumloop", Pool: config.Pool{ID: "gumloop-pool"},
+		Provider: config.Provider{ID: "gumloop-oidc", IssuerURI: "https://api.gumloop.com",
+			AttributeMapping:   map[string]string{"google.subject": "assertion.sub", "attribute.org": "assertion.gumloop_org_id"},
+			AttributeCondition: "assertion.gumloop_org_id == 'ORG123'"},
+		ServiceAccount: "bigquery-runner", PrincipalSet: "attribute.org/ORG123", Roles: cfg.WIF.Roles}
+	return cfg
+}
+
 // gumloopProvider is the Provider screen with the gumloop preset picked and
 // the org ID typed.
 func gumloopProvider(t *testing.T, s *session, h int) *Model {
@@ -99,12 +110,7 @@ func TestGoldenWIFAccessWildcard(t *testing.T) {
 // The last screen of a wif run: the integration values above the table.
 func TestGoldenWIFVerify(t *testing.T) {
 	e := newEmu(t)
-	cfg := wifCfg()
-	cfg.WIF = config.WIF{Preset: "gumloop", Pool: config.Pool{ID: "gumloop-pool"},
-		Provider: config.Provider{ID: "gumloop-oidc", IssuerURI: "https://api.gumloop.com",
-			AttributeMapping:   map[string]string{"google.subject": "assertion.sub", "attribute.org": "assertion.gumloop_org_id"},
-			AttributeCondition: "assertion.gumloop_org_id == 'ORG123'"},
-		ServiceAccount: "bigquery-runner", PrincipalSet: "attribute.org/ORG123", Roles: cfg.WIF.Roles}
+	cfg := gumloopCfg()
 	s := testSession(cfg, e.backend)
 	ctx := context.Background()
 	s.plan = mustPlan(t, e, cfg)

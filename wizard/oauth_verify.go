@@ -90,15 +90,17 @@ type consentURLMsg struct {
 	next tea.Cmd
 }
 
-// canConsent: oauth mode with a client file and a backend that can sign in.
-func (v *verifyScreen) canConsent() (ConsentVerifier, bool) {
-	cv, ok := v.s.backend.(ConsentVerifier)
-	return cv, ok && v.s.cfg.Mode == config.ModeOAuth && v.s.cfg.OAuth.ClientFile != "" && len(v.s.cfg.Users()) > 0
+// consentVerifier is the backend's consent when the answers allow one:
+// oauth mode with a client file and a backend that can sign in (the Verify
+// screen and accessible mode both ask it).
+func (s *session) consentVerifier() (ConsentVerifier, bool) {
+	cv, ok := s.backend.(ConsentVerifier)
+	return cv, ok && s.cfg.Mode == config.ModeOAuth && s.cfg.OAuth.ClientFile != "" && len(s.cfg.Users()) > 0
 }
 
 // oauthKey starts the consent for the selected user on c.
 func (v *verifyScreen) oauthKey(km tea.KeyMsg) (tea.Cmd, bool) {
-	cv, ok := v.canConsent()
+	cv, ok := v.s.consentVerifier()
 	if !ok || v.loading || !key.Matches(km, consentKey) {
 		return nil, false
 	}
@@ -171,7 +173,7 @@ func (v *verifyScreen) consentView() string {
 
 // consentHelp is the c binding when it applies.
 func (v *verifyScreen) consentHelp() []key.Binding {
-	if _, ok := v.canConsent(); ok {
+	if _, ok := v.s.consentVerifier(); ok {
 		return []key.Binding{consentKey}
 	}
 	return nil

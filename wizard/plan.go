@@ -172,7 +172,8 @@ func (p *planScreen) updateKeys(msg tea.KeyMsg) tea.Cmd {
 			return nil // Enter alone never applies (the footer says y)
 		}
 		n := p.s.plan.Counts()
-		p.confirm = newTypedConfirm(fmt.Sprintf("Apply %s to %s?", changesPhrase(n.Add+n.Change+n.Destroy), p.s.cfg.Project), p.width)
+		changes := n.Add + n.Change + n.Destroy
+		p.confirm = newTypedConfirm(fmt.Sprintf("Apply %d change%s to %s?", changes, plural(changes, "", "s"), p.s.cfg.Project), p.width)
 		return textinput.Blink
 	}
 	var cmd tea.Cmd
@@ -197,7 +198,7 @@ func (p *planScreen) updateConfirm(msg tea.KeyMsg) tea.Cmd {
 	if users := offboarded(p.s.plan); len(users) > 0 && !p.offboardAsked {
 		p.offboardAsked = true
 		p.confirm = newTypedConfirm(fmt.Sprintf("This also OFFBOARDS %d identit%s (%s): their service accounts are disabled at once and their bindings removed. Offboard them?",
-			len(users), map[bool]string{true: "y", false: "ies"}[len(users) == 1], strings.Join(users, ", ")), p.width)
+			len(users), plural(len(users), "y", "ies"), strings.Join(users, ", ")), p.width)
 		return textinput.Blink
 	}
 	return goTo(stepApply)
@@ -220,20 +221,12 @@ func offboarded(plan *engine.Plan) []string {
 	return out
 }
 
-// usersPhrase is "1 user" or "7 users".
-func usersPhrase(n int) string {
+// plural is one when n is 1, else many ("1 user", "7 users").
+func plural(n int, one, many string) string {
 	if n == 1 {
-		return "1 user"
+		return one
 	}
-	return fmt.Sprintf("%d users", n)
-}
-
-// changesPhrase is "1 change" or "7 changes".
-func changesPhrase(n int) string {
-	if n == 1 {
-		return "1 change"
-	}
-	return fmt.Sprintf("%d changes", n)
+	return many
 }
 
 func (p *planScreen) updateSave(msg tea.KeyMsg) tea.Cmd {
@@ -304,7 +297,8 @@ func (p *planScreen) view() string {
 	n := plan.Counts()
 	title := fmt.Sprintf("Plan for %s · %s mode", plan.Project, plan.Mode)
 	if plan.Mode != config.ModeWIF { // wif federates workloads, not a list of users
-		title += " · " + usersPhrase(len(p.s.cfg.Users()))
+		users := len(p.s.cfg.Users())
+		title += fmt.Sprintf(" · %d user%s", users, plural(users, "", "s"))
 	}
 	b.WriteString(st.Title.Render(title) + "   ")
 	if plan.HasChanges() {

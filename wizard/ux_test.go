@@ -86,12 +86,7 @@ func TestWizardWordsNoFlags(t *testing.T) {
 // The wif plan's header counts no users (it said "· 0 users").
 func TestWIFPlanHeaderHasNoUserCount(t *testing.T) {
 	e := newEmu(t)
-	cfg := wifCfg()
-	cfg.WIF = config.WIF{Preset: "gumloop", Pool: config.Pool{ID: "gumloop-pool"},
-		Provider: config.Provider{ID: "gumloop-oidc", IssuerURI: "https://api.gumloop.com",
-			AttributeMapping:   map[string]string{"google.subject": "assertion.sub", "attribute.org": "assertion.gumloop_org_id"},
-			AttributeCondition: "assertion.gumloop_org_id == 'ORG123'"},
-		ServiceAccount: "bigquery-runner", PrincipalSet: "attribute.org/ORG123", Roles: cfg.WIF.Roles}
+	cfg := gumloopCfg()
 	s := testSession(cfg, e.backend)
 	m := sized(s, stepPlan, 120, 40)
 	p := m.screens[stepPlan].(*planScreen)
