@@ -51,7 +51,7 @@ func EnforceChange(ctx context.Context, c *gcp.Client, project string) (*engine.
 		// Inherited from the folder or organization: the project's own
 		// policy would make it independent of a later change up there.
 		ch.Action, ch.Reason = engine.ActionNoop, "enforced already (inherited from the organization or a folder)"
-		ch.Before, ch.After = &engine.OrgPolicyState{Name: name, Constraint: KeyCreationConstraint, Enforced: true}, &engine.OrgPolicyState{Name: name, Constraint: KeyCreationConstraint, Enforced: true}
+		ch.Before = after
 	case own == nil:
 		ch.Action, ch.Reason = engine.ActionCreate, "a project policy enforcing the constraint: no new user-managed keys in "+project
 	default:
