@@ -3,7 +3,6 @@ package keys
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/fedctl/fedctl/engine"
 	"github.com/fedctl/fedctl/gcp"
@@ -79,12 +78,10 @@ func PlanEnforce(ctx context.Context, c *gcp.Client, project string, remaining i
 	return p, nil
 }
 
-func applyOrgPolicy(ctx context.Context, c *gcp.Client, ch *engine.Change) error {
+func applyOrgPolicy(ctx context.Context, c *gcp.Client, project string, ch *engine.Change) error {
 	st, _ := ch.After.(*engine.OrgPolicyState)
 	if st == nil {
 		return fmt.Errorf("%s: no policy", ch.Address)
 	}
-	project := strings.TrimPrefix(st.Name, "projects/")
-	project, _, _ = strings.Cut(project, "/")
 	return c.SetBooleanPolicy(ctx, project, st.Constraint, st.Enforced)
 }
