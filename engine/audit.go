@@ -19,48 +19,6 @@ const (
 	OpAuditSink   Operation = "audit_sink_create"
 )
 
-// Command is the fedctl command line that runs the operation (for the
-// plan's heading).
-func (o Operation) Command() string {
-	switch o {
-	case OpAuditEnable:
-		return "audit enable"
-	case OpAuditSink:
-		return "audit sink create"
-	case OpKeysPrune:
-		return "keys prune"
-	case OpKeysEnforce:
-		return "keys enforce"
-	}
-	return string(o)
-}
-
-// summaryVerb heads the summary after apply ("Setup complete: …").
-func (o Operation) summaryVerb() string {
-	switch o {
-	case OpTeardown:
-		return "Teardown"
-	case OpAuditEnable:
-		return "Audit logging"
-	case OpAuditSink:
-		return "Audit sink"
-	}
-	return "Setup"
-}
-
-// noChangesMessage ends a plan with nothing to do.
-func (o Operation) noChangesMessage() string {
-	switch o {
-	case OpTeardown:
-		return NothingToRemove
-	case OpAuditEnable:
-		return "No changes. The Data Access audit logs are already enabled."
-	case OpAuditSink:
-		return "No changes. The audit log sink is set up."
-	}
-	return NoChangesMessage
-}
-
 // DataAccessLogChanges is what `audit enable` and `setup
 // --data-access-logs` turn on: every log type of audit.AuditLogTypes for
 // every service of audit.AuditServices.

@@ -164,3 +164,16 @@ func (e *env) modifyProject(t *testing.T, fn func(*gcp.Policy)) {
 }
 
 func saEmail(id string) string { return id + "@" + testProject + ".iam.gserviceaccount.com" }
+
+// preexistingSA enables the IAM API and creates the service account id as
+// someone else would, before fedctl (description desc: "" or a mark).
+func (e *env) preexistingSA(t *testing.T, id, display, desc string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := e.client.EnableServices(ctx, testProject, []string{"iam.googleapis.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.CreateServiceAccount(ctx, testProject, id, display, desc); err != nil {
+		t.Fatal(err)
+	}
+}

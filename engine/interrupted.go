@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // InterruptedError is an apply stopped by its context (Ctrl-C): the
@@ -46,7 +47,7 @@ func (r *Result) markInterrupted(ctx context.Context, op Operation) error {
 // canceled", "context deadline exceeded").
 func isCtxMessage(s string) bool {
 	for _, e := range []error{context.Canceled, context.DeadlineExceeded} {
-		if m := e.Error(); len(s) >= len(m) && s[len(s)-len(m):] == m {
+		if strings.HasSuffix(s, e.Error()) {
 			return true
 		}
 	}

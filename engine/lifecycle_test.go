@@ -160,12 +160,7 @@ func TestOffboardTouchesOnlyThatUser(t *testing.T) {
 func TestLegacySAIsRemarked(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
 	ctx := context.Background()
-	if err := e.client.EnableServices(ctx, testProject, []string{"iam.googleapis.com"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.client.CreateServiceAccount(ctx, testProject, "fedctl-alice", "fedctl: alice@acme.com", "BigQuery identity of alice@acme.com (fedctl, impersonation mode)."); err != nil {
-		t.Fatal(err)
-	}
+	e.preexistingSA(t, "fedctl-alice", "fedctl: alice@acme.com", "BigQuery identity of alice@acme.com (fedctl, impersonation mode).")
 	p := e.plan(t, testConfig(t, "alice@acme.com"))
 	c := p.Change(`service_account.user["alice@acme.com"]`)
 	if c.Action != ActionUpdate || !strings.Contains(c.Reason, "earlier fedctl") {
@@ -297,13 +292,7 @@ func TestOAuthStraysAreInformationAndOffboardedExplicitly(t *testing.T) {
 // own pool's binding, never the adopted SA (nor its data roles).
 func TestWIFSharedAdoptedTargetSA(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
-	ctx := context.Background()
-	if err := e.client.EnableServices(ctx, testProject, []string{"iam.googleapis.com"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.client.CreateServiceAccount(ctx, testProject, "bq-runner", "made by hand", ""); err != nil {
-		t.Fatal(err)
-	}
+	e.preexistingSA(t, "bq-runner", "made by hand", "")
 	gh := wifConfig(t, nil)
 	gh.Name = "github"
 	gl := wifConfig(t, func(w *config.WIF) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/gcp"
+	"github.com/fedctl/fedctl/internal/fixhint"
 )
 
 // HoopTokenTTLSeconds is the token lifetime written to Hoop's policy: one
@@ -176,19 +177,10 @@ func HoopCommands(d *Desired) (set, test string) {
 	if us := hoopUsers(d); len(us) > 0 {
 		user = us[0]
 	}
-	set = fmt.Sprintf("hoop admin federation set CONNECTION --file %s --credentials-file %s", shellQuote(d.HoopPolicyFile), shellQuote(creds))
+	set = fmt.Sprintf("hoop admin federation set CONNECTION --file %s --credentials-file %s", fixhint.Quote(d.HoopPolicyFile), fixhint.Quote(creds))
 	test = fmt.Sprintf("hoop admin federation test --connection CONNECTION --file %s --credentials-file %s --user-email %s",
-		shellQuote(d.HoopPolicyFile), shellQuote(creds), shellQuote(user))
+		fixhint.Quote(d.HoopPolicyFile), fixhint.Quote(creds), fixhint.Quote(user))
 	return set, test
-}
-
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // HoopKeyNotice says plainly what Hoop's gcp_iam provider needs.

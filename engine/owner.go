@@ -171,24 +171,31 @@ func checkOwnership(d *Desired, live *Live) error {
 	return &OwnershipError{Problems: problems, FixText: ownershipFix(d, owners)}
 }
 
-// ownedStrays lists the per-user SAs federation d.Name owns that the
-// configuration no longer lists (impersonation), sorted by user.
-func ownedStrays(d *Desired, live *Live) []*gcp.ServiceAccount {
+// offboardStrays offboards (disables, or deletes with del) the per-user
+// SAs federation d.Name owns that the configuration no longer lists
+// (impersonation), in email order.
+func offboardStrays(d *Desired, live *Live, del bool) {
 	if d.Mode != config.ModeImpersonation {
-		return nil
+		return
 	}
-	var out []*gcp.ServiceAccount
+	type stray struct {
+		sa   *gcp.ServiceAccount
+		user string
+	}
+	var out []stray
 	for email, l := range live.ServiceAccounts {
-		if d.ServiceAccount(email) != nil || d.serviceAccountFold(email) != nil {
+		if d.serviceAccountFold(email) != nil {
 			continue
 		}
 		o, m, _ := ownerOf(d.Name, l, nil)
 		if (o == Owned || o == Legacy) && m.User != "" {
-			out = append(out, l)
+			out = append(out, stray{l, m.User})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Email < out[j].Email })
-	return out
+	sort.Slice(out, func(i, j int) bool { return out[i].sa.Email < out[j].sa.Email })
+	for _, s := range out {
+		d.offboard(s.sa, s.user, del)
+	}
 }
 
 func (d *Desired) serviceAccountFold(email string) *ServiceAccountSpec {
@@ -285,10 +292,7 @@ func prepareSetup(d *Desired, live *Live) error {
 			}
 		}
 	}
-	for _, l := range ownedStrays(d, live) {
-		_, m, _ := ownerOf(d.Name, l, nil)
-		d.offboard(l, m.User, false)
-	}
+	offboardStrays(d, live, false)
 	return nil
 }
 
@@ -297,10 +301,7 @@ func prepareSetup(d *Desired, live *Live) error {
 // no longer listed, and an admin, shared or target SA of another ID (so
 // that `teardown --name NAME` alone finds the whole federation).
 func prepareTeardown(d *Desired, live *Live) error {
-	for _, l := range ownedStrays(d, live) {
-		_, m, _ := ownerOf(d.Name, l, nil)
-		d.offboard(l, m.User, true)
-	}
+	offboardStrays(d, live, true)
 	mode := d.Mode
 	if mode == "" {
 		mode = config.DefaultMode

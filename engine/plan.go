@@ -39,6 +39,48 @@ const (
 	OpTeardown Operation = "teardown"
 )
 
+// Command is the fedctl command line that runs the operation (for the
+// plan's heading).
+func (o Operation) Command() string {
+	switch o {
+	case OpAuditEnable:
+		return "audit enable"
+	case OpAuditSink:
+		return "audit sink create"
+	case OpKeysPrune:
+		return "keys prune"
+	case OpKeysEnforce:
+		return "keys enforce"
+	}
+	return string(o)
+}
+
+// summaryVerb heads the summary after apply ("Setup complete: …").
+func (o Operation) summaryVerb() string {
+	switch o {
+	case OpTeardown:
+		return "Teardown"
+	case OpAuditEnable:
+		return "Audit logging"
+	case OpAuditSink:
+		return "Audit sink"
+	}
+	return "Setup"
+}
+
+// noChangesMessage ends a plan with nothing to do.
+func (o Operation) noChangesMessage() string {
+	switch o {
+	case OpTeardown:
+		return NothingToRemove
+	case OpAuditEnable:
+		return "No changes. The Data Access audit logs are already enabled."
+	case OpAuditSink:
+		return "No changes. The audit log sink is set up."
+	}
+	return NoChangesMessage
+}
+
 // Change is one resource's planned change. Before and After hold one of the
 // *State types of states.go (nil for a resource that does not exist before
 // or after): *APIState, *ServiceAccountState, *PolicyState, *FileState,

@@ -139,14 +139,10 @@ func (d *Desired) dataRoles() []string {
 	return d.Roles
 }
 
-// PrivilegedRole reports why a data role grants more than data access
-// ("" when it does not); see config.PrivilegedRole.
-func PrivilegedRole(role string) string { return config.PrivilegedRole(role) }
-
 func (p *Plan) checkPrivilegedRoles(cfg *config.Config) {
 	var bad []string
 	for _, r := range p.desired.dataRoles() {
-		if why := PrivilegedRole(r); why != "" {
+		if why := config.PrivilegedRole(r); why != "" {
 			bad = append(bad, r+" ("+why+")")
 		}
 	}
@@ -227,19 +223,6 @@ func (p *Plan) checkSAQuota(cfg *config.Config) {
 		Fix: fmt.Sprintf("request a higher \"Service account count\" quota at %s?project=%s, then pass --sa-quota N; or use one shared service account (a --template without {user.email})", quotaIncreasePage, p.Project)})
 }
 
-// projectPolicyAfter is the project policy once the plan is applied.
-func (p *Plan) projectPolicyAfter() *gcp.Policy {
-	d := p.desired
-	t := ProjectTarget(d.Project)
-	cur := p.live.Policies[t]
-	if cur == nil {
-		cur = &gcp.Policy{}
-	}
-	work := cur.Clone()
-	policyEdit(d, t, d.MembershipsOf(t), false)(work)
-	return work
-}
-
 // projectPrincipalsAfter counts the project policy's principals once the
 // plan is applied: today's, plus the members the plan adds, less those it
 // removes (each member change is one principal of one binding).
@@ -281,7 +264,7 @@ func (p *Plan) checkPolicySize() {
 	d := p.desired
 	ids := 0
 	for _, m := range d.MembershipsOf(ProjectTarget(d.Project)) {
-		if m.Why == "data role" || strings.HasPrefix(m.Why, "data role") {
+		if strings.HasPrefix(m.Why, "data role") {
 			ids++
 		}
 	}

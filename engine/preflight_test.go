@@ -262,7 +262,7 @@ func TestPreflightPrivilegedRoles(t *testing.T) {
 		}
 	}
 	for _, role := range []string{"roles/bigquery.jobUser", "roles/bigquery.dataEditor"} {
-		if why := PrivilegedRole(role); why != "" {
+		if why := config.PrivilegedRole(role); why != "" {
 			t.Errorf("%s called privileged: %s", role, why)
 		}
 	}
@@ -350,4 +350,18 @@ func TestPreflightOrgPolicies(t *testing.T) {
 		e.orgPolicy(t, emulator.ConstraintWIFPoolProviders, emulator.OrgPolicyRule{AllowedValues: []string{emulator.DemoIssuerURI("demo")}})
 		e.setup(t, cfg)
 	})
+}
+
+// projectPolicyAfter is the project policy once the plan is applied (the
+// whole edit, to check projectPrincipalsAfter's count against).
+func (p *Plan) projectPolicyAfter() *gcp.Policy {
+	d := p.desired
+	t := ProjectTarget(d.Project)
+	cur := p.live.Policies[t]
+	if cur == nil {
+		cur = &gcp.Policy{}
+	}
+	work := cur.Clone()
+	policyEdit(d, t, d.MembershipsOf(t), false)(work)
+	return work
 }

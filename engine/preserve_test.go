@@ -138,12 +138,7 @@ func TestForeignBindingsSurviveSetupAndTeardown(t *testing.T) {
 func TestExistingServiceAccountPolicyIsMerged(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
 	ctx := context.Background()
-	if err := e.client.EnableServices(ctx, testProject, []string{"iam.googleapis.com"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.client.CreateServiceAccount(ctx, testProject, "fedctl-alice", "pre-existing", ""); err != nil {
-		t.Fatal(err)
-	}
+	e.preexistingSA(t, "fedctl-alice", "pre-existing", "")
 	r := e.client.ServiceAccountPolicy(saEmail("fedctl-alice"))
 	if _, _, err := e.client.ModifyPolicy(ctx, r, func(p *gcp.Policy) (bool, error) {
 		return p.AddMember(RoleTokenCreator, "user:ops@acme.com"), nil

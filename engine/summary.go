@@ -67,11 +67,10 @@ type HoopSummary struct {
 	Notes       []string `json:"notes"`
 }
 
-// HoopSummaryFor is the Hoop block for d (nil without --hoop-policy), for a
-// setup with nothing to apply that still owes the operator the commands.
-func HoopSummaryFor(d *Desired) *HoopSummary { return newHoopSummary(d) }
-
-func newHoopSummary(d *Desired) *HoopSummary {
+// HoopSummaryFor is the Hoop block for d (nil without --hoop-policy): the
+// apply summary's, and a setup's with nothing to apply that still owes the
+// operator the commands.
+func HoopSummaryFor(d *Desired) *HoopSummary {
 	if d.HoopPolicyFile == "" || hoopProvider(d) == "" {
 		return nil
 	}
@@ -133,7 +132,7 @@ func NewSummary(res *Result) *Summary {
 		return s
 	}
 	s.WIF = d.WIFOutputs()
-	s.Hoop = newHoopSummary(d)
+	s.Hoop = HoopSummaryFor(d)
 	if s.Hoop != nil {
 		s.HoopPolicyFile = d.HoopPolicyFile
 	}

@@ -42,13 +42,7 @@ func TestTeardownLeavesForeignWIFBindings(t *testing.T) {
 // principal set names github's pool, so it is github's binding.
 func TestTeardownLeavesForeignPoolsPrincipals(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
-	ctx := context.Background()
-	if err := e.client.EnableServices(ctx, testProject, []string{"iam.googleapis.com"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.client.CreateServiceAccount(ctx, testProject, "bq-runner", "made by hand", ""); err != nil {
-		t.Fatal(err)
-	}
+	e.preexistingSA(t, "bq-runner", "made by hand", "")
 	gh := wifConfig(t, nil)
 	gh.Name = "github"
 	e.setup(t, gh)

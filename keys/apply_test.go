@@ -2,14 +2,12 @@ package keys_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/fedctl/fedctl/audit"
 	"github.com/fedctl/fedctl/emulator"
 	"github.com/fedctl/fedctl/engine"
-	"github.com/fedctl/fedctl/gcp"
 	"github.com/fedctl/fedctl/keys"
 )
 
@@ -18,26 +16,8 @@ import (
 // still there.
 func TestApplyStartsNothingAfterCancel(t *testing.T) {
 	const n = 3
-	start := time.Now().Add(-24 * time.Hour)
-	srv := emulator.NewTestServer(t, emulator.Options{})
-	if err := srv.WithState(func(st *emulator.State) error {
-		p := st.Projects["demo-project"]
-		p.Services["iam.googleapis.com"] = true
-		for i := range n {
-			email := fmt.Sprintf("sa-%d@demo-project.iam.gserviceaccount.com", i)
-			p.ServiceAccounts[email] = &emulator.ServiceAccount{Email: email, AccountID: fmt.Sprintf("sa-%d", i),
-				UniqueID: fmt.Sprintf("1%020d", i), CreatedAt: start, Etag: "e", Policy: &emulator.Policy{},
-				Keys: []*emulator.SAKey{{ID: fmt.Sprintf("%040x", i+1), KeyType: "USER_MANAGED", ValidAfter: start, ValidBefore: start.Add(time.Hour * 24 * 365)}}}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	_, c, _ := keyProject(t, emulator.Options{}, n)
 	bg := context.Background()
-	c, err := gcp.New(bg, gcp.Config{Endpoint: srv.Endpoint, AccessToken: srv.Token})
-	if err != nil {
-		t.Fatal(err)
-	}
 	list := func() *keys.Inventory {
 		inv, err := (&keys.Lister{Client: c, Reader: audit.NewReader(c)}).List(bg, "demo-project")
 		if err != nil {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/fedctl/fedctl/audit"
 	"github.com/fedctl/fedctl/emulator"
-	"github.com/fedctl/fedctl/gcp"
 	"github.com/fedctl/fedctl/keys"
 )
 
@@ -22,27 +21,12 @@ import (
 // entries per page.
 func BenchmarkList(b *testing.B) {
 	const sas, entries = 200, 100_000
-	start := time.Now().Add(-24 * time.Hour)
-	srv := emulator.NewTestServer(b, emulator.Options{Latency: 5 * time.Millisecond})
-	if err := srv.WithState(func(st *emulator.State) error {
-		p := st.Projects["demo-project"]
-		p.Services["iam.googleapis.com"] = true
-		for i := range sas {
-			email := fmt.Sprintf("sa-%04d@demo-project.iam.gserviceaccount.com", i)
-			p.ServiceAccounts[email] = &emulator.ServiceAccount{Email: email, AccountID: fmt.Sprintf("sa-%04d", i),
-				UniqueID: fmt.Sprintf("1%020d", i), CreatedAt: start, Etag: "e", Policy: &emulator.Policy{},
-				Keys: []*emulator.SAKey{{ID: fmt.Sprintf("%040x", i), KeyType: "USER_MANAGED", ValidAfter: start, ValidBefore: start.Add(time.Hour * 24 * 365)}}}
-		}
-		return nil
-	}); err != nil {
-		b.Fatal(err)
-	}
+	srv, c, start := keyProject(b, emulator.Options{Latency: 5 * time.Millisecond}, sas)
 	batch := make([]json.RawMessage, 0, entries)
 	for i := range entries {
 		key := ""
 		if i%2 == 0 {
-			sa := fmt.Sprintf("sa-%04d@demo-project.iam.gserviceaccount.com", i%sas)
-			key = fmt.Sprintf(`,"serviceAccountKeyName":"//iam.googleapis.com/projects/demo-project/serviceAccounts/%s/keys/%040x"`, sa, i%sas)
+			key = fmt.Sprintf(`,"serviceAccountKeyName":"//iam.googleapis.com/projects/demo-project/serviceAccounts/%s/keys/%s"`, saName(i%sas), keyID(i%sas))
 		}
 		batch = append(batch, json.RawMessage(fmt.Sprintf(`{"insertId":"e%d","logName":"projects/demo-project/logs/cloudaudit.googleapis.com%%2Fdata_access",`+
 			`"resource":{"type":"bigquery_project","labels":{"project_id":"demo-project"}},"timestamp":"%s",`+
@@ -52,12 +36,9 @@ func BenchmarkList(b *testing.B) {
 	}
 	srv.AppendLogEntries(batch...)
 	ctx := context.Background()
-	c, err := gcp.New(ctx, gcp.Config{Endpoint: srv.Endpoint, AccessToken: srv.Token})
-	if err != nil {
-		b.Fatal(err)
-	}
 	b.ResetTimer()
 	var inv *keys.Inventory
+	var err error
 	for b.Loop() {
 		srv.ResetStats()
 		inv, err = (&keys.Lister{Client: c, Reader: audit.NewReader(c)}).List(ctx, "demo-project")

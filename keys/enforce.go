@@ -3,7 +3,6 @@ package keys
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/fedctl/fedctl/engine"
 	"github.com/fedctl/fedctl/gcp"
@@ -51,7 +50,7 @@ func EnforceChange(ctx context.Context, c *gcp.Client, project string) (*engine.
 		// Inherited from the folder or organization: the project's own
 		// policy would make it independent of a later change up there.
 		ch.Action, ch.Reason = engine.ActionNoop, "enforced already (inherited from the organization or a folder)"
-		ch.Before, ch.After = &engine.OrgPolicyState{Name: name, Constraint: KeyCreationConstraint, Enforced: true}, &engine.OrgPolicyState{Name: name, Constraint: KeyCreationConstraint, Enforced: true}
+		ch.Before = after
 	case own == nil:
 		ch.Action, ch.Reason = engine.ActionCreate, "a project policy enforcing the constraint: no new user-managed keys in "+project
 	default:
@@ -79,12 +78,10 @@ func PlanEnforce(ctx context.Context, c *gcp.Client, project string, remaining i
 	return p, nil
 }
 
-func applyOrgPolicy(ctx context.Context, c *gcp.Client, ch *engine.Change) error {
+func applyOrgPolicy(ctx context.Context, c *gcp.Client, project string, ch *engine.Change) error {
 	st, _ := ch.After.(*engine.OrgPolicyState)
 	if st == nil {
 		return fmt.Errorf("%s: no policy", ch.Address)
 	}
-	project := strings.TrimPrefix(st.Name, "projects/")
-	project, _, _ = strings.Cut(project, "/")
 	return c.SetBooleanPolicy(ctx, project, st.Constraint, st.Enforced)
 }

@@ -236,7 +236,7 @@ func Apply(ctx context.Context, c *gcp.Client, p *engine.Plan, concurrency int, 
 				return nil
 			}
 			start := time.Now()
-			err := applyChange(gctx, c, ch)
+			err := applyChange(gctx, c, p.Project, ch)
 			o.Elapsed = time.Since(start)
 			o.Status = engine.OutcomeApplied
 			if err != nil {
@@ -255,7 +255,7 @@ func Apply(ctx context.Context, c *gcp.Client, p *engine.Plan, concurrency int, 
 	return out
 }
 
-func applyChange(ctx context.Context, c *gcp.Client, ch *engine.Change) error {
+func applyChange(ctx context.Context, c *gcp.Client, project string, ch *engine.Change) error {
 	switch ch.Kind {
 	case engine.KindKey:
 		st, _ := ch.Before.(*engine.KeyState)
@@ -270,7 +270,7 @@ func applyChange(ctx context.Context, c *gcp.Client, ch *engine.Change) error {
 		}
 		return c.DisableKey(ctx, st.Name)
 	case engine.KindOrgPolicy:
-		return applyOrgPolicy(ctx, c, ch)
+		return applyOrgPolicy(ctx, c, project, ch)
 	}
 	return fmt.Errorf("%s: cannot apply a %s change", ch.Address, ch.Kind)
 }

@@ -124,13 +124,6 @@ func (r *Result) With(s Status) []Outcome {
 // node is done.
 func (r *Result) Err() error { return r.first }
 
-// Validate checks that IDs are unique, every need exists and the graph has
-// no cycle.
-func Validate(nodes []Node) error {
-	_, err := build(nodes)
-	return err
-}
-
 type edge struct {
 	to   int
 	hard bool // a Needs edge: failure propagates
