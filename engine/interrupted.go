@@ -19,14 +19,14 @@ type InterruptedError struct {
 }
 
 func (e *InterruptedError) Error() string {
-	return fmt.Sprintf("interrupted: %d change(s) in flight may have been applied; re-run %s to converge", e.InFlight, e.Operation)
+	return fmt.Sprintf("interrupted: %d change(s) in flight may have been applied; re-run %s to converge", e.InFlight, e.Operation.Command())
 }
 
 func (e *InterruptedError) Unwrap() error { return e.Err }
 
 // interruptedNote is the outcome error of a change cut short.
 func interruptedNote(op Operation) string {
-	return fmt.Sprintf("interrupted: may have been applied; re-run %s to converge", op)
+	return fmt.Sprintf("interrupted: may have been applied; re-run %s to converge", op.Command())
 }
 
 // markInterrupted rewrites, once ctx is done, the outcomes of the changes

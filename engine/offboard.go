@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -88,7 +89,10 @@ func prepareOffboard(d *Desired, live *Live, users []string, del bool) error {
 		return fmt.Errorf("%w: %s", ErrModeNotSupported, d.Mode)
 	}
 	marked := map[string]bool{}
-	for _, l := range live.ServiceAccounts {
+	// In email order, so the plan lists the offboarded in the same order
+	// on every run (live.ServiceAccounts is a map).
+	for _, email := range slices.Sorted(maps.Keys(live.ServiceAccounts)) {
+		l := live.ServiceAccounts[email]
 		if o, m, _ := ownerOf(d.Name, l, nil); (o == Owned || o == Legacy) && m.User != "" && slices.ContainsFunc(users, func(u string) bool { return strings.EqualFold(u, m.User) }) {
 			d.offboard(l, strings.ToLower(m.User), del)
 			marked[strings.ToLower(m.User)] = true
