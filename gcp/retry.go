@@ -237,9 +237,3 @@ func parseRetryAfter(v string) time.Duration {
 	}
 	return min(max(d, 0), maxRetryAfter)
 }
-
-// do runs one API call. It adds nothing: transient failures are retried by
-// the Client's transport, for every call. It stays only so that operations
-// written against the earlier per-call retry still read (and merge) the
-// same; new code calls the API directly.
-func (c *Client) do(_ context.Context, fn func() error) error { return fn() }
