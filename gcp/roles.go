@@ -132,13 +132,20 @@ func (c *Client) TestProjectPermissions(ctx context.Context, project string, per
 }
 
 // TestServiceAccountPermissions returns those of perms the caller holds on
-// the service account (its own policy and the project's).
+// the service account (its own policy and the project's). It mints nothing
+// and logs nothing.
 func (c *Client) TestServiceAccountPermissions(ctx context.Context, email string, perms []string) ([]string, error) {
-	out, err := c.iamAPI.Projects.ServiceAccounts.TestIamPermissions("projects/-/serviceAccounts/"+email, &iam.TestIamPermissionsRequest{Permissions: perms}).Context(ctx).Do()
+	out, err := c.iamAPI.Projects.ServiceAccounts.TestIamPermissions(serviceAccountName(email), &iam.TestIamPermissionsRequest{Permissions: perms}).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("testing permissions on %s: %w", email, Classify(err))
 	}
 	return out.Permissions, nil
+}
+
+// ServiceAccountPermissions is TestServiceAccountPermissions under the name
+// verify uses (one call, one resource name).
+func (c *Client) ServiceAccountPermissions(ctx context.Context, email string, perms []string) ([]string, error) {
+	return c.TestServiceAccountPermissions(ctx, email, perms)
 }
 
 // TestPoolPermissions returns those of perms the caller holds on a
