@@ -41,7 +41,7 @@ var DefaultRetry = RetryPolicy{
 	Budget:  2 * time.Minute,
 	Initial: 250 * time.Millisecond,
 	Max:     8 * time.Second,
-	Sleep:   sleepContext,
+	Sleep:   Sleep,
 }
 
 // maxRetryAfter bounds how long a server's Retry-After can park us.
@@ -49,9 +49,7 @@ const maxRetryAfter = time.Minute
 
 // Sleep waits d or until ctx is done (then it returns ctx's error): the
 // real RetryPolicy.Sleep, for every wait of fedctl's that tests replace.
-func Sleep(ctx context.Context, d time.Duration) error { return sleepContext(ctx, d) }
-
-func sleepContext(ctx context.Context, d time.Duration) error {
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -76,7 +74,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.Sleep == nil {
 		p.Sleep = DefaultRetry.Sleep
 		if p.Sleep == nil {
-			p.Sleep = sleepContext
+			p.Sleep = Sleep
 		}
 	}
 	return p
