@@ -113,14 +113,6 @@ func roleWire(name string, r *customRole) *iam.Role {
 		IncludedPermissions: r.Permissions, Deleted: r.Deleted, Etag: r.Etag}
 }
 
-func rolesProject(c *call) (*Project, error) {
-	p, err := iamProject(c, c.args[0])
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
 func validRolePermissions(perms []string) error {
 	for _, perm := range perms {
 		if strings.Count(perm, ".") < 2 || strings.ContainsAny(perm, "* ") {
@@ -131,7 +123,7 @@ func validRolePermissions(perms []string) error {
 }
 
 func customRoleCreate(c *call) (any, error) {
-	p, err := rolesProject(c)
+	p, err := iamProject(c, c.args[0])
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +170,7 @@ func sortedUnique(in []string) []string {
 }
 
 func (c *call) customRole() (string, customRoles, *customRole, error) {
-	p, err := rolesProject(c)
+	p, err := iamProject(c, c.args[0])
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -200,7 +192,7 @@ func customRoleGet(c *call) (any, error) {
 }
 
 func customRoleList(c *call) (any, error) {
-	p, err := rolesProject(c)
+	p, err := iamProject(c, c.args[0])
 	if err != nil {
 		return nil, err
 	}

@@ -407,9 +407,14 @@ func oauthApprove(c *call) (any, error) {
 	return nil, nil
 }
 
-// oauthClientAuth authenticates the client of a token request: HTTP Basic
-// or client_id/client_secret in the form (RFC 6749 §2.3.1).
-func (c *call) oauthClientAuth(os *oauthState, form url.Values) (*OAuthClient, error) {
+// oauthClientAuth loads the OAuth state and authenticates the client of a
+// token request: HTTP Basic or client_id/client_secret in the form
+// (RFC 6749 §2.3.1).
+func (c *call) oauthClientAuth(form url.Values) (*oauthState, *OAuthClient, error) {
+	os, err := loadOAuth(c.st)
+	if err != nil {
+		return nil, nil, err
+	}
 	id, secret, basic := c.r.BasicAuth()
 	if basic {
 		id, _ = url.QueryUnescape(id)
@@ -419,21 +424,17 @@ func (c *call) oauthClientAuth(os *oauthState, form url.Values) (*OAuthClient, e
 	}
 	cl := os.Clients[id]
 	if cl == nil {
-		return nil, &apiError{HTTP: 401, OAuth: "invalid_client", Message: "The OAuth client was not found."}
+		return nil, nil, &apiError{HTTP: 401, OAuth: "invalid_client", Message: "The OAuth client was not found."}
 	}
 	if !hmac.Equal([]byte(secret), []byte(cl.Secret)) {
-		return nil, &apiError{HTTP: 401, OAuth: "invalid_client", Message: "Unauthorized"}
+		return nil, nil, &apiError{HTTP: 401, OAuth: "invalid_client", Message: "Unauthorized"}
 	}
-	return cl, nil
+	return os, cl, nil
 }
 
 // oauthCodeGrant is grant_type=authorization_code.
 func oauthCodeGrant(c *call, form url.Values) (any, error) {
-	os, err := loadOAuth(c.st)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := c.oauthClientAuth(os, form)
+	os, cl, err := c.oauthClientAuth(form)
 	if err != nil {
 		return nil, err
 	}
@@ -483,11 +484,7 @@ func oauthCodeGrant(c *call, form url.Values) (any, error) {
 
 // oauthRefreshGrant is grant_type=refresh_token.
 func oauthRefreshGrant(c *call, form url.Values) (any, error) {
-	os, err := loadOAuth(c.st)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := c.oauthClientAuth(os, form)
+	os, cl, err := c.oauthClientAuth(form)
 	if err != nil {
 		return nil, err
 	}

@@ -102,16 +102,22 @@ func TestOAuthConsentCodeFlow(t *testing.T) {
 		t.Fatalf("reused code: %v", err)
 	}
 
-	// Again, properly.
-	_, form, _, _ = consentForm(t, hc, authURL)
-	form.Set("action", "allow")
-	resp, _ = hc.PostForm(action, form)
-	resp.Body.Close()
-	loc, _ = url.Parse(resp.Header.Get("Location"))
-	tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatal(err)
+	// allowAndExchange consents again and exchanges the new code.
+	allowAndExchange := func() *oauth2.Token {
+		t.Helper()
+		_, form, _, _ := consentForm(t, hc, authURL)
+		form.Set("action", "allow")
+		resp, _ := hc.PostForm(action, form)
+		resp.Body.Close()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
 	}
+	// Again, properly.
+	tok := allowAndExchange()
 	if tok.RefreshToken == "" {
 		t.Fatal("installed client: no refresh token")
 	}
@@ -144,15 +150,7 @@ func TestOAuthConsentCodeFlow(t *testing.T) {
 		t.Fatalf("refresh: %v", err)
 	}
 	// A second consent of the same user to the same client (say, Hoop's).
-	_, form, _, _ = consentForm(t, hc, authURL)
-	form.Set("action", "allow")
-	resp, _ = hc.PostForm(action, form)
-	resp.Body.Close()
-	loc, _ = url.Parse(resp.Header.Get("Location"))
-	other, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := allowAndExchange()
 	resp, _ = http.PostForm(ts.Endpoint+"oauth2/revoke", url.Values{"token": {tok.AccessToken}})
 	resp.Body.Close()
 	if resp.StatusCode != 200 {

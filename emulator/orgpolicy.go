@@ -134,23 +134,13 @@ func init() {
 	})
 }
 
-// Permissions of the Org Policy API (IAM docs, "Organization Policy
-// Service roles": orgpolicy.policy.get for reads, orgpolicy.policies.* for
-// writes).
-const (
-	permOrgPolicyGet    = "orgpolicy.policy.get"
-	permOrgPolicyCreate = "orgpolicy.policies.create"
-	permOrgPolicyUpdate = "orgpolicy.policies.update"
-	permOrgPolicyDelete = "orgpolicy.policies.delete"
-)
-
-func orgPolicyProject(c *call, perm string) (*Project, error) {
+// orgPolicyProject is the project the request names; a missing one is the
+// 403 Org Policy gives for projects the caller cannot see. (The permission
+// itself is checked by routePermissions before the handler runs.)
+func orgPolicyProject(c *call) (*Project, error) {
 	p := c.st.ProjectByIDOrNumber(c.args[0])
 	if p == nil {
 		return nil, &apiError{HTTP: 403, Status: "PERMISSION_DENIED", Message: "The caller does not have permission"}
-	}
-	if err := c.require(perm, p.Policy); err != nil {
-		return nil, err
 	}
 	return p, nil
 }
@@ -247,7 +237,7 @@ func (sp *orgPolicyStored) allows(value string) bool {
 }
 
 func orgPolicyGetEffective(c *call) (any, error) {
-	p, err := orgPolicyProject(c, permOrgPolicyGet)
+	p, err := orgPolicyProject(c)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +252,7 @@ func orgPolicyGetEffective(c *call) (any, error) {
 }
 
 func orgPolicyGet(c *call) (any, error) {
-	p, err := orgPolicyProject(c, permOrgPolicyGet)
+	p, err := orgPolicyProject(c)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +264,7 @@ func orgPolicyGet(c *call) (any, error) {
 }
 
 func orgPolicyList(c *call) (any, error) {
-	p, err := orgPolicyProject(c, permOrgPolicyGet)
+	p, err := orgPolicyProject(c)
 	if err != nil {
 		return nil, err
 	}
@@ -354,7 +344,7 @@ func orgPolicyRulesOf(in *orgpolicy.GoogleCloudOrgpolicyV2Policy, p *Project) (s
 }
 
 func orgPolicyCreate(c *call) (any, error) {
-	p, err := orgPolicyProject(c, permOrgPolicyCreate)
+	p, err := orgPolicyProject(c)
 	if err != nil {
 		return nil, err
 	}
@@ -373,7 +363,7 @@ func orgPolicyCreate(c *call) (any, error) {
 }
 
 func orgPolicyPatch(c *call) (any, error) {
-	p, err := orgPolicyProject(c, permOrgPolicyUpdate)
+	p, err := orgPolicyProject(c)
 	if err != nil {
 		return nil, err
 	}
@@ -399,7 +389,7 @@ func orgPolicyPatch(c *call) (any, error) {
 }
 
 func orgPolicyDelete(c *call) (any, error) {
-	p, err := orgPolicyProject(c, permOrgPolicyDelete)
+	p, err := orgPolicyProject(c)
 	if err != nil {
 		return nil, err
 	}

@@ -81,6 +81,15 @@ var routePermissions = map[string]string{
 	"bigquery.datasets.patch":  "bigquery.datasets.update",
 	"bigquery.datasets.update": "bigquery.datasets.update",
 	"bigquery.datasets.delete": "bigquery.datasets.delete",
+
+	// Org Policy "Access control": orgpolicy.policy.get for reads,
+	// orgpolicy.policies.* for writes.
+	"orgpolicy.projects.policies.getEffectivePolicy": "orgpolicy.policy.get",
+	"orgpolicy.projects.policies.get":                "orgpolicy.policy.get",
+	"orgpolicy.projects.policies.list":               "orgpolicy.policy.get",
+	"orgpolicy.projects.policies.create":             "orgpolicy.policies.create",
+	"orgpolicy.projects.policies.patch":              "orgpolicy.policies.update",
+	"orgpolicy.projects.policies.delete":             "orgpolicy.policies.delete",
 }
 
 // authorizeRoute checks the permission a route needs (none for routes not
@@ -243,22 +252,6 @@ func (c *call) routeDenied(name, perm string, p *Project) *apiError {
 		ds := p.ID + ":" + c.args[1]
 		return errBigQuery(403, "PERMISSION_DENIED", "accessDenied",
 			fmt.Sprintf("Access Denied: Dataset %s: Permission %s denied on dataset %s (or it may not exist).", ds, perm, ds))
-	}
-	return c.permDenied(perm)
-}
-
-// require fails with Google's 403 unless one of policies (the resource's
-// own, then its ancestors') grants perm to the caller, after the
-// propagation delay.
-func (c *call) require(perm string, policies ...*Policy) error {
-	id, err := c.caller()
-	if err != nil {
-		return err
-	}
-	for _, p := range policies {
-		if p.allowsR(c.customRoles(), id, perm, c.now, c.s.opts.PropagationDelay) {
-			return nil
-		}
 	}
 	return c.permDenied(perm)
 }

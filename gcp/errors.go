@@ -133,19 +133,14 @@ func Classify(err error) *Error {
 	if err == nil {
 		return nil
 	}
-	re, retried := errors.AsType[*RetriedError](err)
-	var e *Error
-	if errors.As(err, &e) {
-		if retried && e.Retried == "" {
-			cp := *e // never change an error someone else holds
-			cp.Retried = "gave up after " + re.Summary
-			return &cp
-		}
-		return e
+	e, ok := errors.AsType[*Error](err)
+	if !ok {
+		e = classify(err)
 	}
-	e = classify(err)
-	if retried && e.Retried == "" {
-		e.Retried = "gave up after " + re.Summary
+	if re, retried := errors.AsType[*RetriedError](err); retried && e.Retried == "" {
+		cp := *e // never change an error someone else holds
+		cp.Retried = "gave up after " + re.Summary
+		return &cp
 	}
 	return e
 }

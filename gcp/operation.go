@@ -73,8 +73,3 @@ func (c *Client) awaitOperation(ctx context.Context, op operation, started time.
 	}
 	return op, nil
 }
-
-// opError is a finished operation's google.rpc.Status as an *Error.
-func opError(code int64, message string, details []googleapi.RawMessage) *Error {
-	return statusError(code, message, details)
-}

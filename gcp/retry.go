@@ -41,7 +41,7 @@ var DefaultRetry = RetryPolicy{
 	Budget:  2 * time.Minute,
 	Initial: 250 * time.Millisecond,
 	Max:     8 * time.Second,
-	Sleep:   sleepContext,
+	Sleep:   Sleep,
 }
 
 // maxRetryAfter bounds how long a server's Retry-After can park us.
@@ -49,9 +49,7 @@ const maxRetryAfter = time.Minute
 
 // Sleep waits d or until ctx is done (then it returns ctx's error): the
 // real RetryPolicy.Sleep, for every wait of fedctl's that tests replace.
-func Sleep(ctx context.Context, d time.Duration) error { return sleepContext(ctx, d) }
-
-func sleepContext(ctx context.Context, d time.Duration) error {
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -76,7 +74,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.Sleep == nil {
 		p.Sleep = DefaultRetry.Sleep
 		if p.Sleep == nil {
-			p.Sleep = sleepContext
+			p.Sleep = Sleep
 		}
 	}
 	return p
@@ -237,9 +235,3 @@ func parseRetryAfter(v string) time.Duration {
 	}
 	return min(max(d, 0), maxRetryAfter)
 }
-
-// do runs one API call. It adds nothing: transient failures are retried by
-// the Client's transport, for every call. It stays only so that operations
-// written against the earlier per-call retry still read (and merge) the
-// same; new code calls the API directly.
-func (c *Client) do(_ context.Context, fn func() error) error { return fn() }

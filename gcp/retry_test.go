@@ -71,8 +71,8 @@ func TestDoStopsWhenContextEndsDuringWait(t *testing.T) {
 		t.Errorf("err=%v calls=%d, want context.Canceled after one call", err, calls)
 	}
 	// The real sleep honours cancellation too.
-	if err := sleepContext(ctx, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Errorf("sleepContext on a canceled context = %v", err)
+	if err := Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("Sleep on a canceled context = %v", err)
 	}
 }
 

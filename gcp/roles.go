@@ -34,14 +34,12 @@ func roleFromWire(r *iam.Role) *Role {
 // (projects/P/roles/ID), deleted ones included.
 func (c *Client) GetRole(ctx context.Context, name string) (*Role, error) {
 	var r *iam.Role
-	err := c.do(ctx, func() (err error) {
-		if strings.HasPrefix(name, "projects/") {
-			r, err = c.iamAPI.Projects.Roles.Get(name).Context(ctx).Do()
-		} else {
-			r, err = c.iamAPI.Roles.Get(name).Context(ctx).Do()
-		}
-		return err
-	})
+	var err error
+	if strings.HasPrefix(name, "projects/") {
+		r, err = c.iamAPI.Projects.Roles.Get(name).Context(ctx).Do()
+	} else {
+		r, err = c.iamAPI.Roles.Get(name).Context(ctx).Do()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading role %s: %w", name, Classify(err))
 	}
@@ -52,11 +50,7 @@ func (c *Client) GetRole(ctx context.Context, name string) (*Role, error) {
 func (c *Client) CreateCustomRole(ctx context.Context, project, id string, r *Role) (*Role, error) {
 	req := &iam.CreateRoleRequest{RoleId: id, Role: &iam.Role{Title: r.Title, Description: r.Description,
 		IncludedPermissions: r.Permissions, Stage: "GA"}}
-	var out *iam.Role
-	err := c.do(ctx, func() (err error) {
-		out, err = c.iamAPI.Projects.Roles.Create("projects/"+project, req).Context(ctx).Do()
-		return err
-	})
+	out, err := c.iamAPI.Projects.Roles.Create("projects/"+project, req).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("creating role projects/%s/roles/%s: %w", project, id, Classify(err))
 	}
@@ -67,11 +61,7 @@ func (c *Client) CreateCustomRole(ctx context.Context, project, id string, r *Ro
 // permissions, guarded by r.Etag when set.
 func (c *Client) UpdateCustomRole(ctx context.Context, r *Role) (*Role, error) {
 	in := &iam.Role{Title: r.Title, Description: r.Description, IncludedPermissions: r.Permissions, Etag: r.Etag}
-	var out *iam.Role
-	err := c.do(ctx, func() (err error) {
-		out, err = c.iamAPI.Projects.Roles.Patch(r.Name, in).UpdateMask("title,description,includedPermissions").Context(ctx).Do()
-		return err
-	})
+	out, err := c.iamAPI.Projects.Roles.Patch(r.Name, in).UpdateMask("title,description,includedPermissions").Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("updating role %s: %w", r.Name, Classify(err))
 	}
@@ -112,10 +102,7 @@ func (c *Client) ModifyCustomRole(ctx context.Context, name string, fn func(*Rol
 // DeleteCustomRole soft-deletes a custom role (undeletable for 7 days);
 // one already gone or deleted is not an error.
 func (c *Client) DeleteCustomRole(ctx context.Context, name string) error {
-	err := c.do(ctx, func() error {
-		_, err := c.iamAPI.Projects.Roles.Delete(name).Context(ctx).Do()
-		return err
-	})
+	_, err := c.iamAPI.Projects.Roles.Delete(name).Context(ctx).Do()
 	if err != nil && !IsNotFound(err) {
 		if cur, gerr := c.GetRole(ctx, name); gerr == nil && cur.Deleted {
 			return nil
@@ -127,11 +114,7 @@ func (c *Client) DeleteCustomRole(ctx context.Context, name string) error {
 
 // UndeleteCustomRole restores a soft-deleted custom role.
 func (c *Client) UndeleteCustomRole(ctx context.Context, name string) (*Role, error) {
-	var out *iam.Role
-	err := c.do(ctx, func() (err error) {
-		out, err = c.iamAPI.Projects.Roles.Undelete(name, &iam.UndeleteRoleRequest{}).Context(ctx).Do()
-		return err
-	})
+	out, err := c.iamAPI.Projects.Roles.Undelete(name, &iam.UndeleteRoleRequest{}).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("undeleting role %s: %w", name, Classify(err))
 	}
@@ -141,11 +124,7 @@ func (c *Client) UndeleteCustomRole(ctx context.Context, name string) (*Role, er
 // TestProjectPermissions returns those of perms the caller holds on the
 // project (Resource Manager projects.testIamPermissions).
 func (c *Client) TestProjectPermissions(ctx context.Context, project string, perms []string) ([]string, error) {
-	var out *cloudresourcemanager.TestIamPermissionsResponse
-	err := c.do(ctx, func() (err error) {
-		out, err = c.crm.Projects.TestIamPermissions(project, &cloudresourcemanager.TestIamPermissionsRequest{Permissions: perms}).Context(ctx).Do()
-		return err
-	})
+	out, err := c.crm.Projects.TestIamPermissions(project, &cloudresourcemanager.TestIamPermissionsRequest{Permissions: perms}).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("testing permissions on projects/%s: %w", project, Classify(err))
 	}
@@ -153,27 +132,26 @@ func (c *Client) TestProjectPermissions(ctx context.Context, project string, per
 }
 
 // TestServiceAccountPermissions returns those of perms the caller holds on
-// the service account (its own policy and the project's).
+// the service account (its own policy and the project's). It mints nothing
+// and logs nothing.
 func (c *Client) TestServiceAccountPermissions(ctx context.Context, email string, perms []string) ([]string, error) {
-	var out *iam.TestIamPermissionsResponse
-	err := c.do(ctx, func() (err error) {
-		out, err = c.iamAPI.Projects.ServiceAccounts.TestIamPermissions("projects/-/serviceAccounts/"+email, &iam.TestIamPermissionsRequest{Permissions: perms}).Context(ctx).Do()
-		return err
-	})
+	out, err := c.iamAPI.Projects.ServiceAccounts.TestIamPermissions(serviceAccountName(email), &iam.TestIamPermissionsRequest{Permissions: perms}).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("testing permissions on %s: %w", email, Classify(err))
 	}
 	return out.Permissions, nil
 }
 
+// ServiceAccountPermissions is TestServiceAccountPermissions under the name
+// verify uses (one call, one resource name).
+func (c *Client) ServiceAccountPermissions(ctx context.Context, email string, perms []string) ([]string, error) {
+	return c.TestServiceAccountPermissions(ctx, email, perms)
+}
+
 // TestPoolPermissions returns those of perms the caller holds on a
 // workload identity pool (projects/P/locations/global/workloadIdentityPools/ID).
 func (c *Client) TestPoolPermissions(ctx context.Context, pool string, perms []string) ([]string, error) {
-	var out *iam.TestIamPermissionsResponse
-	err := c.do(ctx, func() (err error) {
-		out, err = c.pools().TestIamPermissions(pool, &iam.TestIamPermissionsRequest{Permissions: perms}).Context(ctx).Do()
-		return err
-	})
+	out, err := c.pools().TestIamPermissions(pool, &iam.TestIamPermissionsRequest{Permissions: perms}).Context(ctx).Do()
 	if err != nil {
 		return nil, fmt.Errorf("testing permissions on %s: %w", pool, Classify(err))
 	}

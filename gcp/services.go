@@ -95,7 +95,7 @@ func (c *Client) awaitServiceOperation(ctx context.Context, op *serviceusage.Ope
 func serviceOp(op *serviceusage.Operation) operation {
 	out := operation{Name: op.Name, Done: op.Done, Response: op.Response}
 	if op.Error != nil {
-		out.Error = opError(op.Error.Code, op.Error.Message, op.Error.Details)
+		out.Error = statusError(op.Error.Code, op.Error.Message, op.Error.Details)
 	}
 	return out
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	bqv2 "google.golang.org/api/bigquery/v2"
-	iam "google.golang.org/api/iam/v1"
 	logging "google.golang.org/api/logging/v2"
 )
 
@@ -117,15 +116,4 @@ func (c *Client) DeleteSink(ctx context.Context, name string) error {
 // through HTTPClient; this is its slower, fully decoded twin.)
 func (c *Client) ListLogEntries(ctx context.Context, req *logging.ListLogEntriesRequest, fn func(*logging.ListLogEntriesResponse) error) error {
 	return c.loggingAPI.Entries.List(req).Pages(ctx, fn)
-}
-
-// ServiceAccountPermissions is testIamPermissions on a service account: the
-// subset of perms the caller holds on it. It mints nothing and logs nothing.
-func (c *Client) ServiceAccountPermissions(ctx context.Context, email string, perms []string) ([]string, error) {
-	resp, err := c.iamAPI.Projects.ServiceAccounts.TestIamPermissions(serviceAccountName(email),
-		&iam.TestIamPermissionsRequest{Permissions: perms}).Context(ctx).Do()
-	if err != nil {
-		return nil, fmt.Errorf("testing permissions on %s: %w", email, Classify(err))
-	}
-	return resp.Permissions, nil
 }

@@ -246,7 +246,7 @@ func (c *Client) iamOp(ctx context.Context, what string, start func() (*iam.Oper
 func iamOperation(op *iam.Operation) operation {
 	out := operation{Name: op.Name, Done: op.Done, Response: op.Response}
 	if op.Error != nil {
-		out.Error = opError(op.Error.Code, op.Error.Message, op.Error.Details)
+		out.Error = statusError(op.Error.Code, op.Error.Message, op.Error.Details)
 	}
 	return out
 }
