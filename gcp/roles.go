@@ -142,12 +142,6 @@ func (c *Client) TestServiceAccountPermissions(ctx context.Context, email string
 	return out.Permissions, nil
 }
 
-// ServiceAccountPermissions is TestServiceAccountPermissions under the name
-// verify uses (one call, one resource name).
-func (c *Client) ServiceAccountPermissions(ctx context.Context, email string, perms []string) ([]string, error) {
-	return c.TestServiceAccountPermissions(ctx, email, perms)
-}
-
 // TestPoolPermissions returns those of perms the caller holds on a
 // workload identity pool (projects/P/locations/global/workloadIdentityPools/ID).
 func (c *Client) TestPoolPermissions(ctx context.Context, pool string, perms []string) ([]string, error) {

@@ -107,7 +107,7 @@ func (m *minter) mint(ctx context.Context, sa string, lifetime time.Duration) (*
 // throws it away). known is false when neither answers.
 func (m *minter) operatorMayDelegate(ctx context.Context, project string) (has, known bool) {
 	m.opOnce.Do(func() {
-		held, err := m.c.ServiceAccountPermissions(ctx, m.via, []string{permGetAccessToken})
+		held, err := m.c.TestServiceAccountPermissions(ctx, m.via, []string{permGetAccessToken})
 		if err != nil {
 			_, err := m.c.GenerateAccessToken(ctx, m.via, nil, nil, 0, nil)
 			m.opHas, m.opErr = err == nil, err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fedctl/fedctl/config"
+	"github.com/fedctl/fedctl/engine"
 	"github.com/fedctl/fedctl/gcp"
 )
 
@@ -25,10 +26,6 @@ const (
 	CheckPolicySize      = "policy_size"
 	CheckOrgPolicy       = "org_policy"
 )
-
-// maxPolicyMembers is Google's limit of principals per allow policy
-// (IAM "Quotas and limits"); past 90% of it the row warns.
-const maxPolicyMembers = 1500
 
 // queryFact is whether the data roles let an identity run a query.
 type queryFact struct {
@@ -88,18 +85,11 @@ func (r *runner) preflightRows(ctx context.Context) []Check {
 		out = append(out, c)
 	}
 	if pol := r.facts.policy; pol != nil {
-		n := 0
-		for _, b := range pol.Bindings {
-			n += len(b.Members)
-		}
-		for _, a := range pol.AuditConfigs {
-			for _, l := range a.AuditLogConfigs {
-				n += len(l.ExemptedMembers)
-			}
-		}
+		n := engine.PolicyPrincipals(pol)
 		c := Check{Scope: ScopeProject, Name: CheckPolicySize, Subject: r.project}
-		seen := fmt.Sprintf("%d of %d principals in the project policy", n, maxPolicyMembers)
-		if n*10 > maxPolicyMembers*9 {
+		// Google's limit (engine.MaxPolicyMembers); past 90% of it the row warns.
+		seen := fmt.Sprintf("%d of %d principals in the project policy", n, engine.MaxPolicyMembers)
+		if n*10 > engine.MaxPolicyMembers*9 {
 			set(&c, Warn, seen+": close to Google's limit, further grants will be refused",
 				"fedctl setup --data-role-bundle (one custom role per identity), or grant a Google group instead of each identity")
 		} else {
