@@ -22,7 +22,7 @@ const (
 // same events in its own view.
 type Event struct {
 	// Step describes the step ("create service_account.user[\"a@x.com\"]",
-	// "enable 3 APIs").
+	// "enable api[\"iam.googleapis.com\"]").
 	Step string
 	// Addresses are the plan addresses the step applies.
 	Addresses []string

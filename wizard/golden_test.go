@@ -104,8 +104,8 @@ func TestGoldenApply(t *testing.T) {
 	a.attempt, a.running, a.cancel = 1, true, func() {}
 	denied := &engineErr{msg: "googleapi: Error 403: Permission 'iam.serviceAccounts.create' denied", kind: 403}
 	for _, ev := range []engine.Event{
-		{Step: "enable 3 APIs", Status: engine.StepStarted},
-		{Step: "enable 3 APIs", Status: engine.StepFinished, Elapsed: 2100 * time.Millisecond},
+		{Step: `enable api["iam.googleapis.com"]`, Status: engine.StepStarted},
+		{Step: `enable api["iam.googleapis.com"]`, Status: engine.StepFinished, Elapsed: 2100 * time.Millisecond},
 		{Step: `create service_account.admin`, Status: engine.StepStarted},
 		{Step: `create service_account.admin`, Status: engine.StepFinished, Elapsed: 400 * time.Millisecond},
 		{Step: `create service_account.user["alice@acme.com"]`, Status: engine.StepStarted},
