@@ -10,6 +10,7 @@ import (
 	"github.com/fedctl/fedctl/cmdutil"
 	"github.com/fedctl/fedctl/config"
 	"github.com/fedctl/fedctl/gcp"
+	"github.com/fedctl/fedctl/internal/fixhint"
 	"github.com/fedctl/fedctl/verify"
 )
 
@@ -99,9 +100,9 @@ func runToken(cmd *cobra.Command, f *cmdutil.Factory, opts *tokenOptions) error 
 	out := f.IOStreams.Out
 	switch {
 	case opts.export:
-		fmt.Fprintf(out, "export CLOUDSDK_AUTH_ACCESS_TOKEN=%s\n", verify.ShellQuote(s.Token.AccessToken))
-		fmt.Fprintf(out, "export CLOUDSDK_CORE_PROJECT=%s\n", verify.ShellQuote(cfg.Project))
-		fmt.Fprintf(out, "export FEDCTL_FEDERATED_PRINCIPAL=%s\n", verify.ShellQuote(s.ServiceAccount))
+		fmt.Fprintf(out, "export CLOUDSDK_AUTH_ACCESS_TOKEN=%s\n", fixhint.Quote(s.Token.AccessToken))
+		fmt.Fprintf(out, "export CLOUDSDK_CORE_PROJECT=%s\n", fixhint.Quote(cfg.Project))
+		fmt.Fprintf(out, "export FEDCTL_FEDERATED_PRINCIPAL=%s\n", fixhint.Quote(s.ServiceAccount))
 		return nil
 	case f.Output().IsJSON():
 		return cmdutil.PrintJSON(out, tokenJSON{

@@ -67,7 +67,7 @@ func (r *runner) setupCommand(user string) string {
 		users = append(append([]string(nil), users...), user)
 	}
 	if len(users) > 0 && r.cfg.Mode != config.ModeWIF {
-		args = append(args, "--users", shellQuote(strings.Join(users, ",")))
+		args = append(args, "--users", fixhint.Quote(strings.Join(users, ",")))
 	}
 	return in.Fedctl("setup", true, args...)
 }
@@ -75,7 +75,7 @@ func (r *runner) setupCommand(user string) string {
 func (r *runner) verifyCommand(user, extra string) string {
 	var args []string
 	if user != "" {
-		args = append(args, "--user", shellQuote(user))
+		args = append(args, "--user", fixhint.Quote(user))
 	}
 	if extra != "" {
 		args = append(args, extra)
@@ -121,9 +121,3 @@ func containsFold(list []string, s string) bool {
 	}
 	return false
 }
-
-// shellQuote quotes s for POSIX shells when it needs it.
-func shellQuote(s string) string { return fixhint.Quote(s) }
-
-// ShellQuote is shellQuote for cmd's export lines.
-func ShellQuote(s string) string { return shellQuote(s) }

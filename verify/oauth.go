@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fedctl/fedctl/gcp"
+	"github.com/fedctl/fedctl/internal/fixhint"
 	"github.com/fedctl/fedctl/oauthflow"
 )
 
@@ -221,7 +222,7 @@ func (r *runner) oauthVerifyCommand(email, extra string) string {
 			add = append(add, "--mode oauth")
 		}
 		if !strings.Contains(cmd, " --oauth-client ") {
-			add = append(add, "--oauth-client "+shellQuote(r.opts.OAuth.ClientFile))
+			add = append(add, "--oauth-client "+fixhint.Quote(r.opts.OAuth.ClientFile))
 		}
 		extra = strings.TrimSpace(strings.Join(add, " ") + " " + extra)
 	}
